@@ -87,3 +87,11 @@ func (a *Axis) fixSize(n int, what string) error {
 	}
 	return nil
 }
+
+// Graph returns the graph the axis belongs to.
+func (a *Axis) Graph() *Graph {
+	if a == nil {
+		return nil
+	}
+	return a.g
+}

@@ -1,0 +1,126 @@
+package exec
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"gorgonia.org/tensor"
+
+	"github.com/loomtensor/loom/exec/cpu"
+	"github.com/loomtensor/loom/exec/ref"
+	"github.com/loomtensor/loom/graph"
+)
+
+// Backend runs a compiled program's nodes: order is topological, env holds
+// the feeds on entry and every computed value on return. Implementations
+// live one per package (exec/ref, exec/cpu) and must be safe for concurrent
+// Runs on distinct envs.
+type Backend interface {
+	Name() string
+	Run(order []*graph.Node, env map[*graph.Node]*tensor.Dense) error
+}
+
+// Option configures Compile.
+type Option func(*config)
+
+type config struct {
+	backend Backend
+	err     error
+}
+
+// OnCPU runs the program on the host's cores (the default).
+func OnCPU() Option { return func(c *config) { c.backend = cpu.Backend{} } }
+
+// Reference runs the unoptimized reference interpreter, the test oracle.
+func Reference() Option { return func(c *config) { c.backend = ref.Backend{} } }
+
+// OnCUDA runs the program on an NVIDIA GPU. This build has no CUDA backend
+// yet, so Compile reports that clearly instead of silently using the CPU.
+func OnCUDA() Option {
+	return func(c *config) {
+		c.err = errors.New("exec: OnCUDA: no usable GPU backend: exec/cuda is not part of this build yet; use exec.OnCPU()")
+	}
+}
+
+// Program is a compiled graph, ready to Run.
+type Program struct {
+	outs    []*graph.Node
+	order   []*graph.Node // top-level nodes needed, in topological order
+	inputs  []*graph.Node // every input the graph declares, by name
+	needed  map[*graph.Node]bool
+	backend Backend
+	origins *origins
+}
+
+// Compile checks the graph and prepares outputs for running.
+func Compile(outputs []*graph.Node, opts ...Option) (*Program, error) {
+	cfg := config{backend: cpu.Backend{}}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if cfg.err != nil {
+		return nil, cfg.err
+	}
+	if len(outputs) == 0 {
+		return nil, errors.New("exec: Compile: no outputs")
+	}
+	var g *graph.Graph
+	for k, o := range outputs {
+		if o == nil {
+			return nil, fmt.Errorf("exec: Compile: output %d is nil", k)
+		}
+		if o.Graph() == nil {
+			return nil, fmt.Errorf("exec: Compile: output %d: %v", k, o.Err())
+		}
+		if g == nil {
+			g = o.Graph()
+		} else if o.Graph() != g {
+			return nil, fmt.Errorf("exec: Compile: output %d belongs to another graph", k)
+		}
+	}
+	if err := g.Err(); err != nil {
+		return nil, err
+	}
+	for k, o := range outputs {
+		if err := o.Err(); err != nil {
+			return nil, err
+		}
+		if o.InLoop() {
+			return nil, fmt.Errorf("exec: Compile: output %d (built at %s) is a value inside a loop body; return it from the loop's Do and use the loop's result", k, o.Site())
+		}
+	}
+	p := &Program{outs: append([]*graph.Node(nil), outputs...), backend: cfg.backend, inputs: g.Inputs()}
+	p.order = graph.Needed(p.outs)
+	p.needed = map[*graph.Node]bool{}
+	for _, n := range p.order {
+		p.needed[n] = true
+	}
+	p.origins = newOrigins(p.order)
+	return p, nil
+}
+
+// Explain describes the program the backend runs.
+func (p *Program) Explain() string {
+	var b strings.Builder
+	loops := 0
+	for _, n := range p.order {
+		if _, ok := n.Op().(*graph.LoopOp); ok {
+			loops++
+		}
+	}
+	fmt.Fprintf(&b, "program on %s: %d nodes, %d loops run index by index (not yet lowered to batched kernels)\n", p.backend.Name(), len(p.order), loops)
+	var names []string
+	for _, in := range p.inputs {
+		if p.needed[in] {
+			names = append(names, fmt.Sprintf("%s %s", in.Op().(*graph.Input).Label, in.Type()))
+		}
+	}
+	sort.Strings(names)
+	fmt.Fprintf(&b, "inputs: %s\n", strings.Join(names, ", "))
+	b.WriteString(graph.Format(p.outs...))
+	return b.String()
+}
