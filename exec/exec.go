@@ -11,6 +11,7 @@ import (
 	"github.com/loomtensor/loom/exec/cpu"
 	"github.com/loomtensor/loom/exec/ref"
 	"github.com/loomtensor/loom/graph"
+	"github.com/loomtensor/loom/vmap"
 )
 
 // Backend runs a compiled program's nodes: order is topological, env holds
@@ -94,6 +95,15 @@ func Compile(outputs []*graph.Node, opts ...Option) (*Program, error) {
 		}
 	}
 	p := &Program{outs: append([]*graph.Node(nil), outputs...), backend: cfg.backend, inputs: g.Inputs()}
+	if _, isRef := cfg.backend.(ref.Backend); !isRef {
+		g.Lock()
+		lowered, err := vmap.Lower(p.outs)
+		g.Unlock()
+		if err != nil {
+			return nil, fmt.Errorf("exec: Compile: %w", err)
+		}
+		p.outs = lowered
+	}
 	p.order = graph.Needed(p.outs)
 	p.needed = map[*graph.Node]bool{}
 	for _, n := range p.order {
@@ -103,16 +113,25 @@ func Compile(outputs []*graph.Node, opts ...Option) (*Program, error) {
 	return p, nil
 }
 
-// Explain describes the program the backend runs.
+// Explain describes the program the backend runs: its inputs, every node
+// (loops lowered into batched primitives), and the loops that remain, with
+// the reason each was kept.
 func (p *Program) Explain() string {
 	var b strings.Builder
-	loops := 0
+	var kept []string
 	for _, n := range p.order {
-		if _, ok := n.Op().(*graph.LoopOp); ok {
-			loops++
+		if l, ok := n.Op().(*graph.LoopOp); ok {
+			why := l.Residual
+			if why == "" {
+				why = "loops are not lowered on this backend"
+			}
+			kept = append(kept, fmt.Sprintf("  %%%d loop over %s at %s: %s", n.ID(), l.Axis, n.Site(), why))
 		}
 	}
-	fmt.Fprintf(&b, "program on %s: %d nodes, %d loops run index by index (not yet lowered to batched kernels)\n", p.backend.Name(), len(p.order), loops)
+	fmt.Fprintf(&b, "program on %s: %d nodes, %d loops remain\n", p.backend.Name(), len(p.order), len(kept))
+	for _, k := range kept {
+		b.WriteString(k + "\n")
+	}
 	var names []string
 	for _, in := range p.inputs {
 		if p.needed[in] {

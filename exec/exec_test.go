@@ -202,6 +202,6 @@ func TestExplainShowsProgram(t *testing.T) {
 	p := gatherProgram(t)
 	e := p.Explain()
 	assert.Contains(t, e, "program on cpu")
-	assert.Contains(t, e, "loop(i=4)")
+	assert.Contains(t, e, "At(take dim 0", "the gather by a batched index becomes a take")
 	assert.Contains(t, e, `labels i64[4]`)
 }

@@ -23,32 +23,35 @@ func (p *Program) Run(feeds map[string]*tensor.Dense) ([]*tensor.Dense, error) {
 	if err := p.backend.Run(p.order, env); err != nil {
 		return nil, p.explainRunError(err)
 	}
-	seen := map[*tensor.Dense]bool{}
-	for _, t := range env { // anything the backend did not compute is borrowed
-		seen[t] = true
-	}
-	for _, n := range p.order {
-		if c, ok := n.Op().(*graph.Const); ok {
-			seen[c.Value] = true
-		}
-	}
-	for _, n := range p.order {
-		if _, ok := n.Op().(*graph.Input); !ok {
-			if _, ok := n.Op().(*graph.Const); !ok {
-				delete(seen, env[n])
-			}
+	// Outputs must not share memory with feeds, constants or each other
+	// (a copy-free reshape may return a view of any of them).
+	borrowed := map[uintptr]bool{}
+	for n, t := range env {
+		switch n.Op().(type) {
+		case *graph.Input, *graph.Const:
+			borrowed[backing(t)] = true
 		}
 	}
 	outs := make([]*tensor.Dense, len(p.outs))
 	for k, o := range p.outs {
 		t := env[o]
-		if seen[t] {
-			t = dense.Clone(t)
+		if at := backing(t); at != 0 {
+			if borrowed[at] {
+				t = dense.Clone(t)
+			}
+			borrowed[backing(t)] = true
 		}
-		seen[t] = true
 		outs[k] = t
 	}
 	return outs, nil
+}
+
+// backing identifies a tensor's buffer (0 for an empty one).
+func backing(t *tensor.Dense) uintptr {
+	if t == nil || t.Size() == 0 {
+		return 0
+	}
+	return t.Uintptr()
 }
 
 // bind validates feeds against the graph's inputs.
@@ -113,9 +116,10 @@ func (p *Program) explainRunError(err error) error {
 		return fmt.Errorf("exec: Run: %w", err)
 	}
 	var from []string
-	if _, ok := re.Node.Op().(*graph.Gather); ok {
+	switch re.Node.Op().(type) {
+	case *graph.Gather, *graph.TakeOp: // name where the index came from
 		from = p.origins.of(re.Node.Inputs()[1])
-	} else {
+	default:
 		from = p.origins.of(re.Node)
 	}
 	if len(from) == 0 {

@@ -56,6 +56,7 @@ func (a *Axis) Value() *Node {
 		return (*Graph)(nil).fail(site, "Value", "nil axis")
 	}
 	g := a.g
+	site = g.siteOr(site)
 	if a.active == nil {
 		return g.fail(site, "Value", "axis %s is not looped over here: call %s.Value() inside vmap.For(%s).Do", a.name, a.name, a.name)
 	}

@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	"gorgonia.org/tensor"
 
@@ -18,6 +19,8 @@ type Graph struct {
 	err    error
 	stack  []*scope // loops being traced, outermost first
 	nextID int
+	site   string     // while rewriting (lowering), the site new nodes get
+	mu     sync.Mutex // held by compilers that rewrite the graph
 }
 
 // New returns an empty graph.
@@ -132,6 +135,9 @@ func apply(site string, op Op, in []*Node) *Node {
 	if g == nil {
 		return (*Graph)(nil).fail(site, op.Name(), "no inputs from a graph")
 	}
+	if g.site != "" {
+		site = g.site
+	}
 	for k, x := range in {
 		if x == nil {
 			return g.fail(site, op.Name(), "input %d is nil", k)
@@ -211,3 +217,30 @@ func unionMapped(in []*Node) []*Axis {
 func sortByDepth(axes []*Axis) {
 	sort.SliceStable(axes, func(i, j int) bool { return axes[i].depth < axes[j].depth })
 }
+
+// Reapply applies n's op to new operands in the current context (a rewrite
+// keeps the op and its site).
+func Reapply(n *Node, in []*Node) *Node {
+	site := n.site
+	if n.g != nil && n.g.site != "" {
+		site = n.g.site
+	}
+	return apply(site, n.op, in)
+}
+
+// WithSite runs fn with every node it builds attributed to site: rewrites
+// (lowering) keep pointing errors and printing at the user's line.
+func (g *Graph) WithSite(site string, fn func()) {
+	old := g.site
+	g.site = site
+	defer func() { g.site = old }()
+	fn()
+}
+
+// Tracing reports whether a loop body is being traced.
+func (g *Graph) Tracing() bool { return len(g.stack) > 0 }
+
+// Lock and Unlock serialize compilers that append rewritten nodes to the
+// graph (building a graph is single-goroutine; compiling may not be).
+func (g *Graph) Lock()   { g.mu.Lock() }
+func (g *Graph) Unlock() { g.mu.Unlock() }

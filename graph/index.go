@@ -45,7 +45,6 @@ func (s Sel) String() string {
 
 // Select is the static part of At: int indices and spans.
 type Select struct {
-	NoBatch
 	NoGrad
 	Sels []Sel
 }
@@ -136,7 +135,6 @@ func (o *Select) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 
 // Gather indexes dim Dim of its first input by the int64 scalar second input.
 type Gather struct {
-	NoBatch
 	NoGrad
 	Dim int
 }
@@ -194,6 +192,7 @@ func (x *Node) At(index ...any) *Node {
 		return &Node{g: x.g, err: x.err, site: site}
 	}
 	g := x.g
+	site = g.siteOr(site)
 	if x.scope != nil && x.scope.closed {
 		_, err := g.bring(x, g.current())
 		return g.fail(site, "At", "%v", err)

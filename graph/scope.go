@@ -106,6 +106,9 @@ func (g *Graph) capture(x *Node, s *scope, dim int) (*Node, error) {
 // user-facing form; Loop is its one-axis building block.
 func (g *Graph) Loop(a *Axis, body func() *Node) *Node {
 	site := callSite()
+	if g != nil && g.site != "" {
+		site = g.site
+	}
 	switch {
 	case a == nil:
 		return g.fail(site, "vmap", "nil axis")

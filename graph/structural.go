@@ -84,10 +84,18 @@ type LoopOp struct {
 	Size   int
 	Body   *Body
 	InDims []int
+	// Residual, when set, says why lowering kept this loop (an op without a
+	// batching rule); the backend runs it index by index, in parallel.
+	Residual string
 }
 
-func (*LoopOp) Name() string    { return "loop" }
-func (o *LoopOp) Attrs() string { return o.Axis.String() }
+func (*LoopOp) Name() string { return "loop" }
+func (o *LoopOp) Attrs() string {
+	if o.Residual != "" {
+		return o.Axis.String() + ", residual: " + o.Residual
+	}
+	return o.Axis.String()
+}
 
 func (o *LoopOp) Infer(in []Type) (Type, error) {
 	if len(in) != len(o.InDims) {

@@ -36,7 +36,6 @@ func Einsum(spec string, xs ...*graph.Node) *graph.Node {
 // EinsumOp is the op behind Einsum. Spec is the explicit form of the spec
 // ("ij,jk->ik"); Inputs and Output are its terms.
 type EinsumOp struct {
-	graph.NoBatch
 	graph.NoGrad
 	Spec   string
 	Inputs []string
@@ -98,6 +97,37 @@ func esParse(spec string) (*EinsumOp, error) {
 }
 
 func esLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// Batch names the loop axis with a letter the spec does not use, placed at
+// each batched operand's batch dim and at the front of the output: one new
+// Einsum, which batches the same way again.
+func (o *EinsumOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	used := map[rune]bool{}
+	for _, c := range o.Spec {
+		used[c] = true
+	}
+	var c string
+	for _, l := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" {
+		if !used[l] {
+			c = string(l)
+			break
+		}
+	}
+	if c == "" {
+		return nil, 0, fmt.Errorf("%w: spec %q uses every letter, none is left for the loop axis", graph.ErrNoBatchRule, o.Spec)
+	}
+	op := &EinsumOp{Inputs: make([]string, len(o.Inputs)), Output: c + o.Output}
+	for k, term := range o.Inputs {
+		op.Inputs[k] = term
+		if d := bdim[k]; d > len(term) {
+			return nil, 0, fmt.Errorf("operand %d: batch dim %d of a %d-letter term %q", k, d, len(term), term)
+		} else if d >= 0 {
+			op.Inputs[k] = term[:d] + c + term[d:]
+		}
+	}
+	op.Spec = strings.Join(op.Inputs, ",") + "->" + op.Output
+	return checked(graph.Apply(op, in...), 0)
+}
 
 // esSizes checks the operands against the spec and returns each letter's
 // size and, where a dim carries one, its axis label.

@@ -62,10 +62,16 @@ func (k BinaryKind) String() string {
 
 // Binary is an elementwise op on two operands of one dtype whose visible
 // shapes are identical, or one of which is a rank-0 scalar.
+//
+// Bcast is set only by batching rules, never by the user-facing builders: it
+// also accepts operands one of whose shapes is a proper trailing suffix of the
+// other's (NumPy's trailing broadcast without size-1 stretching); the shorter
+// operand repeats over the leading dims of the longer, whose shape the result
+// has.
 type Binary struct {
-	graph.NoBatch
 	graph.NoGrad
-	Kind BinaryKind
+	Kind  BinaryKind
+	Bcast bool
 }
 
 func (o *Binary) spec() (ewBinSpec, error) {
@@ -77,6 +83,14 @@ func (o *Binary) spec() (ewBinSpec, error) {
 
 // Name is the op's user-facing name, such as "Add".
 func (o *Binary) Name() string { return o.Kind.String() }
+
+// Attrs marks the trailing-broadcast form.
+func (o *Binary) Attrs() string {
+	if o.Bcast {
+		return "bcast"
+	}
+	return ""
+}
 
 // IsComparison reports whether the op produces tensor.Bool.
 func (o *Binary) IsComparison() bool {
@@ -100,7 +114,12 @@ func (o *Binary) Infer(in []graph.Type) (graph.Type, error) {
 	if err := ewCheckDtype(a, b, s.i != nil || s.ci != nil, s.bools); err != nil {
 		return graph.Type{}, err
 	}
-	shape, err := ewShape(a, b)
+	var shape []int
+	if o.Bcast {
+		shape, err = ewSuffixShape(a, b)
+	} else {
+		shape, err = ewShape(a, b)
+	}
 	if err != nil {
 		return graph.Type{}, err
 	}
@@ -121,7 +140,12 @@ func (o *Binary) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	if len(in) != 2 {
 		return nil, fmt.Errorf("takes 2 operands, got %d", len(in))
 	}
-	shape, err := ewEvalShape(in...)
+	var shape []int
+	if o.Bcast {
+		shape, err = ewEvalSuffixShape(in[0], in[1])
+	} else {
+		shape, err = ewEvalShape(in...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -130,34 +154,37 @@ func (o *Binary) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 		return nil, fmt.Errorf("dtypes differ: %v vs %v", dt, in[1].Dtype())
 	}
 	n := dense.Size(shape)
-	sa, sb := ewStride(in[0]), ewStride(in[1])
+	// Element k of the result reads element k mod size of each operand: the
+	// operand itself when it has the result's shape, its only element when
+	// it is a scalar, and the repeated trailing block under Bcast.
+	na, nb := max(in[0].Size(), 1), max(in[1].Size(), 1)
 	switch {
 	case s.cf != nil && graph.IsFloat(dt):
 		a, b := dense.F64(in[0]), dense.F64(in[1])
 		out := make([]bool, n)
 		for k := range out {
-			out[k] = s.cf(a[k*sa], b[k*sb])
+			out[k] = s.cf(a[k%na], b[k%nb])
 		}
 		return dense.FromBools(shape, out), nil
 	case s.cf != nil && (dt == tensor.Int64 || dt == tensor.Bool && s.bools):
 		a, b := dense.I64(in[0]), dense.I64(in[1])
 		out := make([]bool, n)
 		for k := range out {
-			out[k] = s.ci(a[k*sa], b[k*sb])
+			out[k] = s.ci(a[k%na], b[k%nb])
 		}
 		return dense.FromBools(shape, out), nil
 	case s.f != nil && graph.IsFloat(dt):
 		a, b := dense.F64(in[0]), dense.F64(in[1])
 		out := make([]float64, n)
 		for k := range out {
-			out[k] = s.f(a[k*sa], b[k*sb])
+			out[k] = s.f(a[k%na], b[k%nb])
 		}
 		return dense.FromF64(dt, shape, out), nil
 	case s.i != nil && dt == tensor.Int64:
 		a, b := dense.I64(in[0]), dense.I64(in[1])
 		out := make([]int64, n)
 		for k := range out {
-			out[k] = s.i(a[k*sa], b[k*sb])
+			out[k] = s.i(a[k%na], b[k%nb])
 		}
 		return dense.FromI64(shape, out), nil
 	}
@@ -200,7 +227,6 @@ func Equal(a, b *graph.Node) *graph.Node { return ewBinary(BinEqual, a, b) }
 
 // WhereOp picks, elementwise, a where cond is true and b elsewhere.
 type WhereOp struct {
-	graph.NoBatch
 	graph.NoGrad
 }
 

@@ -25,7 +25,6 @@ func Outer(a, b *graph.Node) *graph.Node { return graph.Apply(&OuterOp{}, a, b) 
 
 // MatMulOp is the op behind MatMul.
 type MatMulOp struct {
-	graph.NoBatch
 	graph.NoGrad
 }
 
@@ -95,7 +94,6 @@ func laGemm[E float64 | int64](a, b []E, m, k, n int) []E {
 
 // OuterOp is the op behind Outer.
 type OuterOp struct {
-	graph.NoBatch
 	graph.NoGrad
 }
 
@@ -129,6 +127,132 @@ func (o *OuterOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 		return dense.FromI64(t.Shape, laGemm(dense.I64(in[0]), dense.I64(in[1]), m, 1, n)), nil
 	}
 	return dense.FromF64(t.DType, t.Shape, laGemm(dense.F64(in[0]), dense.F64(in[1]), m, 1, n)), nil
+}
+
+// Batch lifts the product over the loop axis, preferring one big 2-D
+// product (the batch folded into m or n by free reshapes) or one strided
+// batched GEMM over moving data. a and b are the natural ranks ra and rb.
+func (*MatMulOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	a, b, da, db := in[0], in[1], bdim[0], bdim[1]
+	ra, rb := a.Rank(), b.Rank()
+	if da >= 0 {
+		ra--
+	}
+	if db >= 0 {
+		rb--
+	}
+	switch {
+	case da >= 0 && db >= 0:
+		return mmBoth(a, b, da, db, ra, rb)
+	case da >= 0:
+		return mmLeft(a, b, da, ra, rb)
+	default:
+		return mmRight(a, b, db, ra, rb)
+	}
+}
+
+// mmLeft: a batched on dim da, b shared.
+func mmLeft(a, b *graph.Node, da, ra, rb int) (*graph.Node, int, error) {
+	s := a.Shape()
+	switch {
+	case ra == 2 && da <= 1: // [B,m,k] or [m,B,k]: fold B into m
+		y := MatMul(Reshape(a, s[0]*s[1], s[2]), b)
+		shape, labels := []int{s[0], s[1]}, []*graph.Axis{labelOf(a, 0), labelOf(a, 1)}
+		if rb == 2 {
+			shape, labels = append(shape, b.Dim(1)), append(labels, labelOf(b, 1))
+		}
+		return checked(reshapeL(y, shape, labels), da)
+	case ra == 2 && rb == 2: // [m,k,B]·[k,n]: per row of a, bᵀ·a[i] → [m,n,B]
+		return checked(BatchMatMul(insertOne(b, 0), a, true, false), 2)
+	case ra == 2: // [m,k,B]·[k] → [m,1,B] → [m,B]
+		y := BatchMatMul(reshapeL(b, []int{1, 1, s[1]}, nil), a, false, false)
+		return checked(reshapeL(y, []int{s[0], s[2]}, []*graph.Axis{labelOf(a, 0), labelOf(a, 2)}), 1)
+	case da == 0: // [B,k]·[k,n] or [B,k]·[k]: B is m already
+		return checked(MatMul(a, b), 0)
+	case rb == 2: // [k,B]·[k,n]: aᵀ·b
+		return checked(BatchMatMul(a, b, true, false), 0)
+	default: // [k,B]·[k]: b·a
+		return checked(MatMul(b, a), 0)
+	}
+}
+
+// mmRight: a shared, b batched on dim db.
+func mmRight(a, b *graph.Node, db, ra, rb int) (*graph.Node, int, error) {
+	s := b.Shape()
+	switch {
+	case rb == 2 && db == 0 && ra == 2: // [m,k]·[B,k,n]
+		return checked(BatchMatMul(insertOne(a, 0), b, false, false), 0)
+	case rb == 2 && db == 0: // [k]·[B,k,n] → [B,1,n] → [B,n]
+		y := BatchMatMul(reshapeL(a, []int{1, 1, s[1]}, nil), b, false, false)
+		return checked(reshapeL(y, []int{s[0], s[2]}, []*graph.Axis{labelOf(b, 0), labelOf(b, 2)}), 0)
+	case rb == 2: // [k,B,n] or [k,n,B]: fold B into n
+		y := MatMul(a, Reshape(b, s[0], s[1]*s[2]))
+		shape, labels := []int{s[1], s[2]}, []*graph.Axis{labelOf(b, 1), labelOf(b, 2)}
+		if ra == 2 {
+			shape, labels = append([]int{a.Dim(0)}, shape...), append([]*graph.Axis{labelOf(a, 0)}, labels...)
+			return checked(reshapeL(y, shape, labels), db)
+		}
+		return checked(reshapeL(y, shape, labels), db-1)
+	case db == 0 && ra == 2: // [m,k]·[B,k]: b·aᵀ → [B,m]
+		return checked(BatchMatMul(b, a, false, true), 0)
+	case db == 0: // [k]·[B,k]: b·a
+		return checked(MatMul(b, a), 0)
+	default: // [m,k]·[k,B] → [m,B]; [k]·[k,B] → [B]
+		return checked(MatMul(a, b), ra-1)
+	}
+}
+
+// mmBoth: both batched; one batched GEMM with the loop axis in front.
+func mmBoth(a, b *graph.Node, da, db, ra, rb int) (*graph.Node, int, error) {
+	a, b = MoveDim(a, da, 0), MoveDim(b, db, 0)
+	n := a.Dim(0)
+	shape, labels := []int{n}, []*graph.Axis{labelOf(a, 0)}
+	if ra == 2 {
+		shape, labels = append(shape, a.Dim(1)), append(labels, labelOf(a, 1))
+	} else {
+		a = reshapeL(a, []int{n, 1, a.Dim(1)}, []*graph.Axis{labelOf(a, 0), nil, labelOf(a, 1)})
+	}
+	if rb == 2 {
+		shape, labels = append(shape, b.Dim(2)), append(labels, labelOf(b, 2))
+	} else {
+		b = reshapeL(b, []int{n, b.Dim(1), 1}, []*graph.Axis{labelOf(b, 0), labelOf(b, 1), nil})
+	}
+	y := BatchMatMul(a, b, false, false)
+	if ra == 2 && rb == 2 {
+		return checked(y, 0)
+	}
+	return checked(reshapeL(y, shape, labels), 0)
+}
+
+// Batch is the k = 1 product: one 2-D product when a alone is batched, or
+// when b alone is batched on its last dim; a batched GEMM otherwise.
+func (*OuterOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	a, b, da, db := in[0], in[1], bdim[0], bdim[1]
+	sa, sb := a.Shape(), b.Shape()
+	la, lb := []*graph.Axis{labelOf(a, 0), labelOf(a, 1)}, []*graph.Axis{labelOf(b, 0), labelOf(b, 1)}
+	switch {
+	case da >= 0 && db < 0: // [B,m] or [m,B] → [B·m,1]·[1,n] → [B,m,n] or [m,B,n]
+		y := MatMul(Reshape(a, sa[0]*sa[1], 1), reshapeL(b, []int{1, sb[0]}, []*graph.Axis{nil, lb[0]}))
+		return checked(reshapeL(y, []int{sa[0], sa[1], sb[0]}, append(la, lb[0])), da)
+	case da < 0 && db == 1: // [m,1]·[1,n·B] → [m,n,B]
+		y := MatMul(reshapeL(a, []int{sa[0], 1}, []*graph.Axis{la[0], nil}), Reshape(b, 1, sb[0]*sb[1]))
+		return checked(reshapeL(y, []int{sa[0], sb[0], sb[1]}, append([]*graph.Axis{la[0]}, lb...)), 2)
+	}
+	// The loop axis in front of both: [B,m,1]·[B,1,n], a shared side with a
+	// size-1 batch dim.
+	if da >= 0 {
+		a = MoveDim(a, da, 0)
+	} else {
+		a = insertOne(a, 0)
+	}
+	if db >= 0 {
+		b = MoveDim(b, db, 0)
+	} else {
+		b = insertOne(b, 0)
+	}
+	a = reshapeL(a, []int{a.Dim(0), a.Dim(1), 1}, []*graph.Axis{labelOf(a, 0), labelOf(a, 1), nil})
+	b = reshapeL(b, []int{b.Dim(0), 1, b.Dim(1)}, []*graph.Axis{labelOf(b, 0), nil, labelOf(b, 1)})
+	return checked(BatchMatMul(a, b, false, false), 0)
 }
 
 // laTypesOf describes run-time values as types, so Eval can check its

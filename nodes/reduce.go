@@ -108,14 +108,27 @@ func (k ReduceKind) String() string {
 
 // Reduce combines every element of its operand's visible dims into a rank-0
 // value of the same dtype.
+//
+// Axes, when not nil, reduces exactly those dims of the operand instead
+// (sorted, distinct, in range; an empty list reduces nothing); the result
+// keeps the other dims in order. The user-facing builders leave it nil;
+// batching rules set it.
 type Reduce struct {
-	graph.NoBatch
 	graph.NoGrad
 	Kind ReduceKind
+	Axes []int
 }
 
 // Name is the op's user-facing name, such as "Sum".
 func (o *Reduce) Name() string { return o.Kind.String() }
+
+// Attrs shows the reduced dims when Axes is set.
+func (o *Reduce) Attrs() string {
+	if o.Axes == nil {
+		return ""
+	}
+	return fmt.Sprintf("axes %v", o.Axes)
+}
 
 func (o *Reduce) spec() (redSpec, error) {
 	if int(o.Kind) >= len(redTable) {
@@ -124,7 +137,7 @@ func (o *Reduce) spec() (redSpec, error) {
 	return redTable[o.Kind], nil
 }
 
-// Infer gives a scalar of the operand's dtype.
+// Infer gives a scalar of the operand's dtype (with Axes: the kept dims).
 func (o *Reduce) Infer(in []graph.Type) (graph.Type, error) {
 	s, err := o.spec()
 	if err != nil {
@@ -144,6 +157,9 @@ func (o *Reduce) Infer(in []graph.Type) (graph.Type, error) {
 	default:
 		return graph.Type{}, fmt.Errorf("unsupported dtype %s", x)
 	}
+	if o.Axes != nil {
+		return o.inferAxes(s, x)
+	}
 	if s.nonEmpty && x.Size() == 0 {
 		return graph.Type{}, fmt.Errorf("empty input %s: no elements to take the %s of", x.Dims(), s.name)
 	}
@@ -160,6 +176,9 @@ func (o *Reduce) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 		return nil, fmt.Errorf("takes 1 operand, got %d", len(in))
 	}
 	x := in[0]
+	if o.Axes != nil {
+		return o.evalAxes(s, x)
+	}
 	if s.nonEmpty && x.Size() == 0 {
 		return nil, fmt.Errorf("empty input %v: no elements to take the %s of", []int(x.Shape()), s.name)
 	}

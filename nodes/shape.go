@@ -33,7 +33,6 @@ func Transpose(x *graph.Node, perm ...int) *graph.Node {
 // TransposeOp is the op behind Transpose and T. Matrix marks T, which only
 // takes 2-D values and is named "T" in errors.
 type TransposeOp struct {
-	graph.NoBatch
 	graph.NoGrad
 	Perm   []int
 	Matrix bool
@@ -75,6 +74,26 @@ func (o *TransposeOp) Infer(in []graph.Type) (graph.Type, error) {
 		t.Labels[k] = x.Label(p)
 	}
 	return t, nil
+}
+
+// Batch keeps the batch dim where it is and permutes the others around it;
+// T becomes a plain Transpose.
+func (o *TransposeOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	bd := bdim[0]
+	perm := make([]int, 0, len(o.Perm)+1)
+	for _, p := range o.Perm {
+		if len(perm) == bd {
+			perm = append(perm, bd)
+		}
+		if p >= bd {
+			p++
+		}
+		perm = append(perm, p)
+	}
+	if len(perm) == bd {
+		perm = append(perm, bd)
+	}
+	return checked(Transpose(in[0], perm...), bd)
 }
 
 func (o *TransposeOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
@@ -128,7 +147,6 @@ func shGatherSlice[E any](dst, x []E, src []int) {
 
 // RavelOp is the op behind Ravel.
 type RavelOp struct {
-	graph.NoBatch
 	graph.NoGrad
 }
 
@@ -154,6 +172,11 @@ func (o *RavelOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	return shCopyAs(in[0], t.Shape), nil
 }
 
+// Batch moves the batch dim to the front and flattens the rest: [B, size].
+func (*RavelOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	return batchReshape(&RavelOp{}, in[0], bdim[0])
+}
+
 // shCopyAs copies x's elements, row-major, into a fresh tensor of shape.
 func shCopyAs(x *tensor.Dense, shape []int) *tensor.Dense {
 	out := dense.Zeros(x.Dtype(), shape)
@@ -162,10 +185,13 @@ func shCopyAs(x *tensor.Dense, shape []int) *tensor.Dense {
 }
 
 // ReshapeOp is the op behind Reshape. Dims are as given, -1 included.
+// Labels, when it has one entry per result dim, names the result's dims
+// (batching rules set it for the dims a reshape restores); otherwise dims keep
+// their labels only when the shape does not change.
 type ReshapeOp struct {
-	graph.NoBatch
 	graph.NoGrad
-	Dims []int
+	Dims   []int
+	Labels []*graph.Axis
 }
 
 func (*ReshapeOp) Name() string    { return "Reshape" }
@@ -181,7 +207,9 @@ func (o *ReshapeOp) Infer(in []graph.Type) (graph.Type, error) {
 		return graph.Type{}, err
 	}
 	t := graph.Type{DType: x.DType, Shape: shape, Labels: make([]*graph.Axis, len(shape))}
-	if graph.SameShape(t, x) { // same dims: the data does not move
+	if len(o.Labels) == len(shape) {
+		copy(t.Labels, o.Labels)
+	} else if graph.SameShape(t, x) { // same dims: the data does not move
 		for k := range shape {
 			t.Labels[k] = x.Label(k)
 		}
@@ -219,6 +247,12 @@ func shResolve(x graph.Type, dims []int) ([]int, error) {
 	return shape, nil
 }
 
+// Batch moves the batch dim to the front and reshapes to [B, dims...], the
+// -1 resolved from one example.
+func (o *ReshapeOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	return batchReshape(o, in[0], bdim[0])
+}
+
 func (o *ReshapeOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	t, err := o.Infer(laTypesOf(in))
 	if err != nil {
@@ -227,32 +261,62 @@ func (o *ReshapeOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	return shCopyAs(in[0], t.Shape), nil
 }
 
-// ConcatOp is the op behind Concat.
+// ConcatOp is the op behind Concat. Axis 0 is the natural form (vectors
+// joined end to end); Axis > 0 joins values of one rank along dim Axis, every
+// other dim equal (batching rules produce it).
 type ConcatOp struct {
-	graph.NoBatch
 	graph.NoGrad
+	Axis int
 }
 
-func (*ConcatOp) Name() string { return "Concat" }
+func (*ConcatOp) Name() string    { return "Concat" }
+func (o *ConcatOp) Attrs() string { return shAxisAttrs(o.Axis) }
 
-func (*ConcatOp) Infer(in []graph.Type) (graph.Type, error) {
+func shAxisAttrs(axis int) string {
+	if axis == 0 {
+		return ""
+	}
+	return fmt.Sprintf("axis %d", axis)
+}
+
+func (o *ConcatOp) Infer(in []graph.Type) (graph.Type, error) {
 	if err := laArity(in, len(in)); err != nil {
 		return graph.Type{}, err
 	}
 	if len(in) == 0 {
 		return graph.Type{}, fmt.Errorf("no pieces to join")
 	}
+	ax, x0 := o.Axis, in[0]
+	if ax < 0 {
+		return graph.Type{}, fmt.Errorf("negative axis %d", ax)
+	}
 	n := 0
 	for k, x := range in {
-		if x.Rank() != 1 {
+		switch {
+		case ax == 0 && x.Rank() != 1:
 			return graph.Type{}, fmt.Errorf("piece %d is %s: want vectors (Ravel it first)", k, x.Dims())
+		case ax > 0 && x.Rank() <= ax:
+			return graph.Type{}, fmt.Errorf("piece %d is %s: no dim %d to join along", k, x.Dims(), ax)
+		case x.DType != x0.DType:
+			return graph.Type{}, fmt.Errorf("dtypes differ: piece 0 is %s, piece %d is %s", laDesc(x0), k, laDesc(x))
 		}
-		if x.DType != in[0].DType {
-			return graph.Type{}, fmt.Errorf("dtypes differ: piece 0 is %s, piece %d is %s", laDesc(in[0]), k, laDesc(x))
+		if ax > 0 {
+			for d := range x.Shape {
+				if d != ax && (x.Rank() != x0.Rank() || x.Shape[d] != x0.Shape[d]) {
+					return graph.Type{}, fmt.Errorf("piece %d is %s, piece 0 is %s: want equal dims except dim %d", k, x.Dims(), x0.Dims(), ax)
+				}
+			}
 		}
-		n += x.Shape[0]
+		n += x.Shape[ax]
 	}
-	return graph.Type{DType: in[0].DType, Shape: []int{n}, Labels: []*graph.Axis{nil}}, nil
+	t := graph.Type{DType: x0.DType, Shape: append([]int{}, x0.Shape...), Labels: make([]*graph.Axis, x0.Rank())}
+	for d := range t.Shape {
+		if d != ax {
+			t.Labels[d] = x0.Label(d)
+		}
+	}
+	t.Shape[ax] = n
+	return t, nil
 }
 
 func (o *ConcatOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
@@ -261,31 +325,46 @@ func (o *ConcatOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 		return nil, err
 	}
 	out := dense.Zeros(t.DType, t.Shape)
+	outer, row := dense.Size(t.Shape[:o.Axis]), dense.Size(t.Shape[o.Axis:])
 	at := 0
 	for _, x := range in {
-		n := x.Shape()[0]
-		dense.CopyElems(out, at, x, 0, n)
-		at += n
+		chunk := dense.Size(dense.Shape(x)[o.Axis:])
+		for r := 0; r < outer; r++ {
+			dense.CopyElems(out, r*row+at, x, r*chunk, chunk)
+		}
+		at += chunk
 	}
 	return out, nil
 }
 
-// StackOp is the op behind Stack.
-type StackOp struct {
-	graph.NoBatch
-	graph.NoGrad
+// Batch brings every piece's batch dim to the front (shared pieces are
+// repeated) and joins along the next dim.
+func (o *ConcatOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	xs, err := batchFrontAll(in, bdim)
+	if err != nil {
+		return nil, 0, err
+	}
+	return checked(graph.Apply(&ConcatOp{Axis: o.Axis + 1}, xs...), 0)
 }
 
-func (*StackOp) Name() string { return "Stack" }
+// StackOp is the op behind Stack. Axis 0 is the natural form (a new leading
+// dim); Axis > 0 inserts the new dim at Axis (batching rules produce it).
+type StackOp struct {
+	graph.NoGrad
+	Axis int
+}
 
-func (*StackOp) Infer(in []graph.Type) (graph.Type, error) {
+func (*StackOp) Name() string    { return "Stack" }
+func (o *StackOp) Attrs() string { return shAxisAttrs(o.Axis) }
+
+func (o *StackOp) Infer(in []graph.Type) (graph.Type, error) {
 	if err := laArity(in, len(in)); err != nil {
 		return graph.Type{}, err
 	}
 	if len(in) == 0 {
 		return graph.Type{}, fmt.Errorf("no values to stack")
 	}
-	x0 := in[0]
+	x0, ax := in[0], o.Axis
 	for k, x := range in {
 		if !graph.SameShape(x, x0) {
 			return graph.Type{}, fmt.Errorf("shapes differ: value 0 is %s, value %d is %s", x0.Dims(), k, x.Dims())
@@ -294,9 +373,17 @@ func (*StackOp) Infer(in []graph.Type) (graph.Type, error) {
 			return graph.Type{}, fmt.Errorf("dtypes differ: value 0 is %s, value %d is %s", laDesc(x0), k, laDesc(x))
 		}
 	}
-	t := graph.Type{DType: x0.DType, Shape: append([]int{len(in)}, x0.Shape...), Labels: []*graph.Axis{nil}}
-	for k := range x0.Shape {
-		t.Labels = append(t.Labels, x0.Label(k))
+	if ax < 0 || ax > x0.Rank() {
+		return graph.Type{}, fmt.Errorf("axis %d is not a dim 0..%d of the result for values %s", ax, x0.Rank(), x0.Dims())
+	}
+	t := graph.Type{DType: x0.DType}
+	for d := 0; d <= x0.Rank(); d++ {
+		if d == ax {
+			t.Shape, t.Labels = append(t.Shape, len(in)), append(t.Labels, nil)
+		}
+		if d < x0.Rank() {
+			t.Shape, t.Labels = append(t.Shape, x0.Shape[d]), append(t.Labels, x0.Label(d))
+		}
 	}
 	return t, nil
 }
@@ -307,9 +394,21 @@ func (o *StackOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 		return nil, err
 	}
 	out := dense.Zeros(t.DType, t.Shape)
-	per := dense.Size(t.Shape[1:])
-	for k, x := range in {
-		dense.CopyElems(out, k*per, x, 0, per)
+	outer, per := dense.Size(t.Shape[:o.Axis]), dense.Size(t.Shape[o.Axis+1:])
+	for r := 0; r < outer; r++ {
+		for k, x := range in {
+			dense.CopyElems(out, (r*len(in)+k)*per, x, r*per, per)
+		}
 	}
 	return out, nil
+}
+
+// Batch brings every value's batch dim to the front (shared values are
+// repeated) and stacks along the next dim.
+func (o *StackOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	xs, err := batchFrontAll(in, bdim)
+	if err != nil {
+		return nil, 0, err
+	}
+	return checked(graph.Apply(&StackOp{Axis: o.Axis + 1}, xs...), 0)
 }

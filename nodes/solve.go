@@ -34,15 +34,27 @@ var ErrSingular = errors.New("matrix is singular")
 // ErrNotPositiveDefinite is returned (wrapped) by Cholesky.
 var ErrNotPositiveDefinite = errors.New("matrix is not positive definite")
 
-// SolveOp is the op behind Solve.
+// SolveOp is the op behind Solve. NB is the number of leading batch dims
+// (0: the natural form). With NB > 0, A is [B..., n, n] and b is [B'..., n]
+// (vector right-hand sides, rank NB+1) or [B'..., n, k] (rank NB+2); each
+// batch dim is equal on both sides or 1 on one side, which is repeated.
+// Batching rules produce it; users loop instead.
 type SolveOp struct {
-	graph.NoBatch
 	graph.NoGrad
+	NB int
 }
 
-func (*SolveOp) Name() string { return "Solve" }
+func (*SolveOp) Name() string    { return "Solve" }
+func (o *SolveOp) Attrs() string { return svAttrs(o.NB) }
 
-func (*SolveOp) Infer(in []graph.Type) (graph.Type, error) {
+func svAttrs(nb int) string {
+	if nb == 0 {
+		return ""
+	}
+	return fmt.Sprintf("nb %d", nb)
+}
+
+func (o *SolveOp) Infer(in []graph.Type) (graph.Type, error) {
 	if err := laArity(in, 2); err != nil {
 		return graph.Type{}, err
 	}
@@ -50,109 +62,165 @@ func (*SolveOp) Infer(in []graph.Type) (graph.Type, error) {
 	if err := laSameFloat(in); err != nil {
 		return graph.Type{}, err
 	}
-	if err := svSquare(a); err != nil {
+	nb := o.NB
+	if err := svSquare(a, nb); err != nil {
 		return graph.Type{}, err
 	}
-	if (b.Rank() != 1 && b.Rank() != 2) || b.Shape[0] != a.Shape[0] {
-		return graph.Type{}, fmt.Errorf("right-hand side %s does not fit A %s: want [%d] or [%d k]", b.Dims(), a.Dims(), a.Shape[0], a.Shape[0])
+	n := a.Shape[nb]
+	if (b.Rank() != nb+1 && b.Rank() != nb+2) || b.Shape[nb] != n {
+		pre := graph.Of(a.DType, a.Shape[:nb]).Dims()
+		pre = pre[:len(pre)-1]
+		if nb > 0 {
+			pre += " "
+		}
+		return graph.Type{}, fmt.Errorf("right-hand side %s does not fit A %s: want %s%d] or %s%d k]", b.Dims(), a.Dims(), pre, n, pre, n)
+	}
+	shape, labels, err := bcBatch(a, b, nb)
+	if err != nil {
+		return graph.Type{}, err
 	}
 	// x takes A's column dim and b's other dims.
-	t := graph.Type{DType: b.DType, Shape: append([]int{}, b.Shape...), Labels: []*graph.Axis{a.Label(1)}}
-	if b.Rank() == 2 {
-		t.Labels = append(t.Labels, b.Label(1))
+	t := graph.Type{DType: b.DType, Shape: append(shape, b.Shape[nb:]...), Labels: append(labels, a.Label(nb+1))}
+	if b.Rank() == nb+2 {
+		t.Labels = append(t.Labels, b.Label(nb+1))
 	}
 	return t, nil
 }
 
 func (o *SolveOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
-	t, err := o.Infer(laTypesOf(in))
+	ts := laTypesOf(in)
+	t, err := o.Infer(ts)
 	if err != nil {
 		return nil, err
 	}
-	n := t.Shape[0]
-	k := 1
-	if len(t.Shape) == 2 {
-		k = t.Shape[1]
+	nb := o.NB
+	n, k := t.Shape[nb], 1
+	if len(t.Shape) == nb+2 {
+		k = t.Shape[nb+1]
 	}
-	x, err := svSolve(dense.F64(in[0]), n, dense.F64(in[1]), k)
-	if err != nil {
-		return nil, err
+	batch := t.Shape[:nb]
+	ia, ib := bcIndex(batch, ts[0].Shape[:nb]), bcIndex(batch, ts[1].Shape[:nb])
+	a, b := dense.F64(in[0]), dense.F64(in[1])
+	out := make([]float64, 0, dense.Size(t.Shape))
+	for i := range ia {
+		x, err := svSolve(a[ia[i]*n*n:(ia[i]+1)*n*n], n, b[ib[i]*n*k:(ib[i]+1)*n*k], k)
+		if err != nil {
+			return nil, svAt(batch, i, err)
+		}
+		out = append(out, x...)
 	}
-	return dense.FromF64(t.DType, t.Shape, x), nil
+	return dense.FromF64(t.DType, t.Shape, out), nil
 }
 
-// InvOp is the op behind Inv.
+// svAt names the failing system's batch index in err (nothing to name for a
+// single system).
+func svAt(batch []int, i int, err error) error {
+	if len(batch) == 0 {
+		return err
+	}
+	idx := make([]int, len(batch))
+	for d := len(batch) - 1; d >= 0; d-- {
+		idx[d], i = i%batch[d], i/batch[d]
+	}
+	return fmt.Errorf("system %v: %w", idx, err)
+}
+
+// Batch folds a batch of right-hand sides of one shared A into the columns of
+// one natural Solve (one factorization); otherwise the loop axis becomes one
+// more batch dim (left in place when it is among the batch dims already).
+func (o *SolveOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	A, b, db := in[0], in[1], bdim[1]
+	if bdim[0] >= 0 || o.NB > 0 {
+		xs, p := alignBatch(in, bdim, o.NB)
+		return checked(graph.Apply(&SolveOp{NB: o.NB + 1}, xs...), p)
+	}
+	if b.Rank() == 2 { // vectors [B,n] or [n,B] → columns [n,B]
+		if db == 0 {
+			b = Transpose(b, 1, 0)
+		}
+		return checked(Solve(A, b), 1)
+	}
+	if db == 0 { // [B,n,k] → [n,B,k]
+		b, db = MoveDim(b, 0, 1), 1
+	}
+	s := b.Shape() // [n,B,k] or [n,k,B]
+	x := Solve(A, Reshape(b, s[0], s[1]*s[2]))
+	return checked(reshapeL(x, s, []*graph.Axis{labelOf(A, 1), labelOf(b, 1), labelOf(b, 2)}), db)
+}
+
+// InvOp is the op behind Inv. NB is the number of leading batch dims (0: the
+// natural form): A is [B..., n, n]. Batching rules produce it.
 type InvOp struct {
-	graph.NoBatch
 	graph.NoGrad
+	NB int
 }
 
-func (*InvOp) Name() string { return "Inv" }
+func (*InvOp) Name() string    { return "Inv" }
+func (o *InvOp) Attrs() string { return svAttrs(o.NB) }
 
-func (*InvOp) Infer(in []graph.Type) (graph.Type, error) {
-	if err := laArity(in, 1); err != nil {
-		return graph.Type{}, err
-	}
-	if err := laSameFloat(in); err != nil {
-		return graph.Type{}, err
-	}
-	a := in[0]
-	if err := svSquare(a); err != nil {
+func (o *InvOp) Infer(in []graph.Type) (graph.Type, error) {
+	a, err := svOne(in, o.NB)
+	if err != nil {
 		return graph.Type{}, err
 	}
 	// inv(A) maps A's rows' space to its columns': dims swap.
-	return graph.Type{DType: a.DType, Shape: append([]int{}, a.Shape...), Labels: []*graph.Axis{a.Label(1), a.Label(0)}}, nil
+	t := graph.Of(a.DType, a.Shape)
+	t.Labels = svLabels(a, o.NB)
+	t.Labels[o.NB], t.Labels[o.NB+1] = t.Labels[o.NB+1], t.Labels[o.NB]
+	return t, nil
 }
 
 func (o *InvOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
-	t, err := o.Infer(laTypesOf(in))
-	if err != nil {
-		return nil, err
-	}
-	n := t.Shape[0]
-	eye := make([]float64, n*n)
-	for i := 0; i < n; i++ {
-		eye[i*n+i] = 1
-	}
-	x, err := svSolve(dense.F64(in[0]), n, eye, n)
-	if err != nil {
-		return nil, err
-	}
-	return dense.FromF64(t.DType, t.Shape, x), nil
+	return svEach(o, in, o.NB, func(a []float64, n int) ([]float64, error) {
+		eye := make([]float64, n*n)
+		for i := 0; i < n; i++ {
+			eye[i*n+i] = 1
+		}
+		return svSolve(a, n, eye, n)
+	})
 }
 
-// CholeskyOp is the op behind Cholesky.
+// Batch makes the loop axis one more batch dim.
+func (o *InvOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	xs, p := alignBatch(in, bdim, o.NB)
+	return checked(graph.Apply(&InvOp{NB: o.NB + 1}, xs...), p)
+}
+
+// CholeskyOp is the op behind Cholesky. NB is the number of leading batch
+// dims (0: the natural form): A is [B..., n, n]. Batching rules produce it.
 type CholeskyOp struct {
-	graph.NoBatch
 	graph.NoGrad
+	NB int
 }
 
-func (*CholeskyOp) Name() string { return "Cholesky" }
+func (*CholeskyOp) Name() string    { return "Cholesky" }
+func (o *CholeskyOp) Attrs() string { return svAttrs(o.NB) }
 
-func (*CholeskyOp) Infer(in []graph.Type) (graph.Type, error) {
-	if err := laArity(in, 1); err != nil {
+func (o *CholeskyOp) Infer(in []graph.Type) (graph.Type, error) {
+	a, err := svOne(in, o.NB)
+	if err != nil {
 		return graph.Type{}, err
 	}
-	if err := laSameFloat(in); err != nil {
-		return graph.Type{}, err
-	}
-	a := in[0]
-	if err := svSquare(a); err != nil {
-		return graph.Type{}, err
-	}
-	return graph.Type{DType: a.DType, Shape: append([]int{}, a.Shape...), Labels: []*graph.Axis{a.Label(0), a.Label(1)}}, nil
+	t := graph.Of(a.DType, a.Shape)
+	t.Labels = svLabels(a, o.NB)
+	return t, nil
 }
 
 func (o *CholeskyOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
-	t, err := o.Infer(laTypesOf(in))
-	if err != nil {
-		return nil, err
-	}
-	n := t.Shape[0]
+	return svEach(o, in, o.NB, svCholesky)
+}
+
+// Batch makes the loop axis one more batch dim.
+func (o *CholeskyOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	xs, p := alignBatch(in, bdim, o.NB)
+	return checked(graph.Apply(&CholeskyOp{NB: o.NB + 1}, xs...), p)
+}
+
+// svCholesky factors one n×n matrix's symmetric part.
+func svCholesky(a []float64, n int) ([]float64, error) {
 	if n == 0 {
-		return dense.Zeros(t.DType, t.Shape), nil
+		return nil, nil
 	}
-	a := dense.F64(in[0])
 	sym := make([]float64, n*n)
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
@@ -175,13 +243,59 @@ func (o *CholeskyOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 			out[i*n+j] = l.At(i, j)
 		}
 	}
+	return out, nil
+}
+
+// svOne checks the one operand of Inv and Cholesky: a float [B..., n, n].
+func svOne(in []graph.Type, nb int) (graph.Type, error) {
+	if err := laArity(in, 1); err != nil {
+		return graph.Type{}, err
+	}
+	if err := laSameFloat(in); err != nil {
+		return graph.Type{}, err
+	}
+	return in[0], svSquare(in[0], nb)
+}
+
+// svLabels is a fresh copy of a's labels, one per dim.
+func svLabels(a graph.Type, nb int) []*graph.Axis {
+	l := make([]*graph.Axis, nb+2)
+	for k := range l {
+		l[k] = a.Label(k)
+	}
+	return l
+}
+
+// svEach applies f to each n×n matrix of the stack in[0] (nb batch dims).
+func svEach(op graph.Op, in []*tensor.Dense, nb int, f func(a []float64, n int) ([]float64, error)) (*tensor.Dense, error) {
+	t, err := op.Infer(laTypesOf(in))
+	if err != nil {
+		return nil, err
+	}
+	n := t.Shape[nb]
+	batch := t.Shape[:nb]
+	a := dense.F64(in[0])
+	out := make([]float64, n*n*dense.Size(batch))
+	for i := 0; i < dense.Size(batch); i++ {
+		x, err := f(a[i*n*n:(i+1)*n*n], n)
+		if err != nil {
+			return nil, svAt(batch, i, err)
+		}
+		copy(out[i*n*n:], x)
+	}
 	return dense.FromF64(t.DType, t.Shape, out), nil
 }
 
-// svSquare checks for a square matrix.
-func svSquare(a graph.Type) error {
-	if a.Rank() != 2 || a.Shape[0] != a.Shape[1] {
-		return fmt.Errorf("want a square matrix, got %s", a.Dims())
+// svSquare checks for a stack of square matrices with nb batch dims.
+func svSquare(a graph.Type, nb int) error {
+	switch {
+	case nb < 0:
+		return fmt.Errorf("negative batch dim count %d", nb)
+	case a.Rank() != nb+2 || a.Shape[nb] != a.Shape[nb+1]:
+		if nb == 0 {
+			return fmt.Errorf("want a square matrix, got %s", a.Dims())
+		}
+		return fmt.Errorf("want %d batch dims then a square matrix, got %s", nb, a.Dims())
 	}
 	return nil
 }

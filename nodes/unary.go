@@ -75,7 +75,6 @@ func (k UnaryKind) String() string {
 
 // Unary is an elementwise op on one operand; the result has its type.
 type Unary struct {
-	graph.NoBatch
 	graph.NoGrad
 	Kind UnaryKind
 	C    float64 // the constant of UnScale (x·C) and UnOffset (x+C)
@@ -160,6 +159,15 @@ func (o *Unary) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	}
 }
 
+// Batch applies the same op to the batched operand; the batch dim stays.
+func (o *Unary) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	if len(in) != 1 || len(bdim) != 1 {
+		return nil, 0, fmt.Errorf("takes 1 operand, got %d", len(in))
+	}
+	op := *o
+	return checked(graph.Apply(&op, in[0]), bdim[0])
+}
+
 func unApply(k UnaryKind, x *graph.Node) *graph.Node { return graph.Apply(&Unary{Kind: k}, x) }
 
 // Neg is -x.
@@ -200,7 +208,6 @@ func Offset(x *graph.Node, c float64) *graph.Node {
 // zero (NaN gives 0, out-of-range values saturate), anything nonzero is true,
 // and true is 1.
 type CastOp struct {
-	graph.NoBatch
 	graph.NoGrad
 	To tensor.Dtype
 }
@@ -261,6 +268,14 @@ func (o *CastOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	default:
 		return dense.FromF64(o.To, shape, dense.F64(x)), nil
 	}
+}
+
+// Batch casts the batched operand; the batch dim stays.
+func (o *CastOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	if len(in) != 1 || len(bdim) != 1 {
+		return nil, 0, fmt.Errorf("takes 1 operand, got %d", len(in))
+	}
+	return checked(graph.Apply(&CastOp{To: o.To}, in[0]), bdim[0])
 }
 
 // unTruncI64 truncates toward zero, saturating out of range; NaN is 0.

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorgonia.org/tensor"
 
+	"github.com/loomtensor/loom/examples/attention/mha"
 	"github.com/loomtensor/loom/exec"
 	"github.com/loomtensor/loom/graph"
 )
@@ -37,9 +38,9 @@ func TestAttentionShapeErrorNamesCallSite(t *testing.T) {
 	g := graph.New()
 	x := g.Input("x", tensor.Float32, 4, 8)
 	w := g.Input("w", tensor.Float32, 6, 2) // wrong inner dim
-	attention(x, w, w, w)
+	mha.Attention(x, w, w, w)
 	require.Error(t, g.Err())
-	assert.Contains(t, g.Err().Error(), "attention.go:")
+	assert.Contains(t, g.Err().Error(), "mha.go:")
 	assert.Contains(t, g.Err().Error(), "MatMul")
 }
 

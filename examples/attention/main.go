@@ -10,6 +10,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/loomtensor/loom/examples/attention/mha"
 	"github.com/loomtensor/loom/exec"
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
@@ -63,9 +64,9 @@ func build(c config, dt tensor.Dtype, seed int64) (model, error) {
 	wo := input("wo", 1/math.Sqrt(float64(c.dk)), c.heads, c.dk, c.dk)
 	var out *graph.Node
 	if c.batch == 0 {
-		out = multiHead(input("x", 1, c.seq, c.dim), wq, wk, wv, wo)
+		out = mha.MultiHead(input("x", 1, c.seq, c.dim), wq, wk, wv, wo)
 	} else {
-		out = batched(input("x", 1, c.batch, c.seq, c.dim), wq, wk, wv, wo)
+		out = mha.Batched(input("x", 1, c.batch, c.seq, c.dim), wq, wk, wv, wo)
 	}
 	return model{out, feeds}, g.Err()
 }

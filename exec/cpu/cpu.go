@@ -1,25 +1,23 @@
-// Package cpu is loom's CPU backend. Today it evaluates ops with their
-// reference rules and runs each top-level loop in parallel over its indices,
-// split into one contiguous block per core; loops are lowered into batched
-// kernels by the optimizer in a later step.
+// Package cpu is loom's CPU backend: fast kernels over row-major buffers that
+// loom owns, run on a fixed pool of workers (one per core). It receives
+// programs whose loops are already lowered into batched primitives; each node
+// runs with a kernel chosen by its op (GEMM through OpenBLAS or loom's own
+// assembly, batched small solves, elementwise and softmax loops, copy-free
+// reshapes), and falls back to the op's reference rule where no kernel
+// exists yet. Loops that lowering kept (ops without a batching rule) run in
+// parallel over their indices.
 package cpu
 
 import (
-	"runtime"
-	"sync"
-
 	"gorgonia.org/tensor"
 
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
+	"github.com/loomtensor/loom/internal/parallel"
 )
 
 // Backend runs programs on the host's cores.
-type Backend struct {
-	// Workers is the number of goroutines a loop is split over; 0 means
-	// GOMAXPROCS.
-	Workers int
-}
+type Backend struct{}
 
 // Name is "cpu".
 func (Backend) Name() string { return "cpu" }
@@ -30,20 +28,16 @@ func (b Backend) Run(order []*graph.Node, env map[*graph.Node]*tensor.Dense) err
 		if _, done := env[n]; done {
 			continue
 		}
-		loop, ok := n.Op().(*graph.LoopOp)
-		if !ok {
-			if err := graph.Interpret([]*graph.Node{n}, env); err != nil {
-				return err
-			}
-			continue
-		}
 		in := n.Inputs()
 		args := make([]*tensor.Dense, len(in))
 		for k, x := range in {
 			args[k] = env[x]
 		}
-		v, err := b.loop(loop, args)
+		v, err := b.node(n, args)
 		if err != nil {
+			if _, ok := err.(*graph.RunError); !ok {
+				err = &graph.RunError{Node: n, Err: err}
+			}
 			return err
 		}
 		env[n] = v
@@ -51,39 +45,40 @@ func (b Backend) Run(order []*graph.Node, env map[*graph.Node]*tensor.Dense) err
 	return nil
 }
 
-// loop runs the body for every index, each worker owning a contiguous block
-// of indices and writing only its own slices of the result, so the output is
-// the same whatever the scheduling. The first error by index wins, so errors
-// are deterministic too.
-func (b Backend) loop(l *graph.LoopOp, in []*tensor.Dense) (*tensor.Dense, error) {
+// node runs one node with its kernel, or its reference rule.
+func (b Backend) node(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, error) {
+	if l, ok := n.Op().(*graph.LoopOp); ok {
+		return loop(l, args)
+	}
+	if k := kernelFor(n); k != nil {
+		if v, ok, err := k(n, args); ok || err != nil {
+			return v, err
+		}
+	}
+	return n.Op().Eval(args)
+}
+
+// A kernel runs one node; ok false means "not this case", so the reference
+// rule runs instead.
+type kernel func(n *graph.Node, args []*tensor.Dense) (v *tensor.Dense, ok bool, err error)
+
+// loop runs a residual loop's body for every index, blocks of indices per
+// worker, each writing only its own slices of the result, so the output is
+// the same whatever the scheduling; the first error by index wins.
+func loop(l *graph.LoopOp, in []*tensor.Dense) (*tensor.Dense, error) {
 	rt := l.Body.Result.Type()
 	out := dense.Zeros(rt.DType, append([]int{l.Size}, rt.Shape...))
-	workers := b.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, l.Size)
-	if workers <= 1 {
-		return l.Eval(in)
-	}
 	errs := make([]error, l.Size)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := w*l.Size/workers, (w+1)*l.Size/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				r, err := l.Body.Eval(l.Args(in, i))
-				if err != nil {
-					errs[i] = err
-					return
-				}
-				dense.Put(out, 0, i, r)
+	parallel.For(l.Size, 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r, err := l.Body.Eval(l.Args(in, i))
+			if err != nil {
+				errs[i] = err
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			dense.Put(out, 0, i, r)
+		}
+	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, err

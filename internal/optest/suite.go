@@ -258,3 +258,36 @@ func Close(t *testing.T, what string, got, want *tensor.Dense) {
 		}
 	}
 }
+
+// Programs builds, for every case, the loop programs Loops checks (each
+// mapped/unmapped combination and the nested loop), without running them:
+// for tests that inspect what lowering makes of them.
+func Programs() map[string][]*graph.Node {
+	out := map[string][]*graph.Node{}
+	for _, c := range Cases() {
+		n := len(c.Args)
+		for mask := 0; mask < 1<<n; mask++ {
+			g := graph.New()
+			i := g.Axis("i", batch)
+			xs := make([]*graph.Node, n)
+			for k, a := range c.Args {
+				shape := a.Shape
+				if mask&(1<<k) != 0 {
+					shape = append([]int{batch}, a.Shape...)
+				}
+				xs[k] = g.Input(fmt.Sprint("x", k), a.DType, shape...)
+			}
+			y := vmap.For(i).Do(func() *graph.Node {
+				args := append([]*graph.Node(nil), xs...)
+				for k := range args {
+					if mask&(1<<k) != 0 {
+						args[k] = xs[k].At(indexWith(xs[k].Rank(), 0, i)...)
+					}
+				}
+				return c.Build(args...)
+			})
+			out[fmt.Sprintf("%s/mask%d", c.Name, mask)] = []*graph.Node{y}
+		}
+	}
+	return out
+}

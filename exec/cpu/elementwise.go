@@ -1,0 +1,221 @@
+package cpu
+
+import (
+	"math"
+
+	"gorgonia.org/tensor"
+
+	"github.com/loomtensor/loom/graph"
+	"github.com/loomtensor/loom/internal/dense"
+	"github.com/loomtensor/loom/internal/parallel"
+	"github.com/loomtensor/loom/nodes"
+)
+
+// grain is the smallest block of elements worth handing to a worker.
+const grain = 1 << 14
+
+type float interface{ float32 | float64 }
+
+// unary runs float unary ops in their own dtype; others use the reference.
+func unary(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
+	op := n.Op().(*nodes.Unary)
+	x := dense.Contiguous(args[0])
+	switch x.Dtype() {
+	case tensor.Float32:
+		f := unaryFn[float32](op.Kind, op.C)
+		if f == nil {
+			return nil, false, nil
+		}
+		out := dense.Zeros(tensor.Float32, dense.Shape(x))
+		mapSlice(out.Float32s(), x.Float32s(), f)
+		return out, true, nil
+	case tensor.Float64:
+		f := unaryFn[float64](op.Kind, op.C)
+		if f == nil {
+			return nil, false, nil
+		}
+		out := dense.Zeros(tensor.Float64, dense.Shape(x))
+		mapSlice(out.Float64s(), x.Float64s(), f)
+		return out, true, nil
+	}
+	return nil, false, nil
+}
+
+func mapSlice[T float](dst, src []T, f func(dst, src []T)) {
+	parallel.For(len(dst), grain, func(lo, hi int) { f(dst[lo:hi], src[lo:hi]) })
+}
+
+// unaryFn returns a whole-slice loop for kind: one tight loop per op, no
+// per-element dispatch.
+func unaryFn[T float](k nodes.UnaryKind, c float64) func(dst, src []T) {
+	switch k {
+	case nodes.UnNeg:
+		return func(d, s []T) {
+			for i, v := range s {
+				d[i] = -v
+			}
+		}
+	case nodes.UnScale:
+		ct := T(c)
+		return func(d, s []T) {
+			for i, v := range s {
+				d[i] = v * ct
+			}
+		}
+	case nodes.UnOffset:
+		ct := T(c)
+		return func(d, s []T) {
+			for i, v := range s {
+				d[i] = v + ct
+			}
+		}
+	case nodes.UnRelu:
+		return func(d, s []T) {
+			for i, v := range s {
+				d[i] = max(v, 0)
+			}
+		}
+	case nodes.UnAbs:
+		return func(d, s []T) {
+			for i, v := range s {
+				d[i] = T(math.Abs(float64(v)))
+			}
+		}
+	case nodes.UnExp:
+		return func(d, s []T) {
+			for i, v := range s {
+				d[i] = T(math.Exp(float64(v)))
+			}
+		}
+	case nodes.UnLog:
+		return func(d, s []T) {
+			for i, v := range s {
+				d[i] = T(math.Log(float64(v)))
+			}
+		}
+	case nodes.UnSqrt:
+		return func(d, s []T) {
+			for i, v := range s {
+				d[i] = T(math.Sqrt(float64(v)))
+			}
+		}
+	case nodes.UnTanh:
+		return func(d, s []T) {
+			for i, v := range s {
+				d[i] = T(math.Tanh(float64(v)))
+			}
+		}
+	case nodes.UnSigmoid:
+		return func(d, s []T) {
+			for i, v := range s {
+				x := float64(v)
+				if x >= 0 {
+					d[i] = T(1 / (1 + math.Exp(-x)))
+				} else {
+					e := math.Exp(x)
+					d[i] = T(e / (1 + e))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// binary runs float arithmetic on equal shapes, a scalar side, or (Bcast) a
+// shorter operand repeated along the longer one's leading dims.
+func binary(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
+	op := n.Op().(*nodes.Binary)
+	a, b := dense.Contiguous(args[0]), dense.Contiguous(args[1])
+	if a.Dtype() != b.Dtype() {
+		return nil, false, nil
+	}
+	switch a.Dtype() {
+	case tensor.Float32:
+		f := binaryFn[float32](op.Kind)
+		if f == nil {
+			return nil, false, nil
+		}
+		out := dense.Zeros(tensor.Float32, n.Shape())
+		broadcastApply(out.Float32s(), a.Float32s(), b.Float32s(), f)
+		return out, true, nil
+	case tensor.Float64:
+		f := binaryFn[float64](op.Kind)
+		if f == nil {
+			return nil, false, nil
+		}
+		out := dense.Zeros(tensor.Float64, n.Shape())
+		broadcastApply(out.Float64s(), a.Float64s(), b.Float64s(), f)
+		return out, true, nil
+	}
+	return nil, false, nil
+}
+
+// broadcastApply: the shorter operand's length divides the output's (equal,
+// scalar, or a trailing block); f(dst, a, b, sa, sb) walks a block with steps
+// 0 or 1 per operand.
+func broadcastApply[T float](dst, a, b []T, f func(d, a, b []T, sa, sb int)) {
+	n := len(dst)
+	parallel.For(n, grain, func(lo, hi int) {
+		for lo < hi {
+			switch {
+			case len(a) == n && len(b) == n:
+				f(dst[lo:hi], a[lo:hi], b[lo:hi], 1, 1)
+				lo = hi
+			case len(a) == 1:
+				end := blockEnd(lo, hi, len(b), n)
+				f(dst[lo:end], a, b[lo%len(b):], 0, 1)
+				lo = end
+			case len(b) == 1:
+				end := blockEnd(lo, hi, len(a), n)
+				f(dst[lo:end], a[lo%len(a):], b, 1, 0)
+				lo = end
+			default:
+				end := blockEnd(lo, hi, min(len(a), len(b)), n)
+				f(dst[lo:end], a[lo%len(a):], b[lo%len(b):], 1, 1)
+				lo = end
+			}
+		}
+	})
+}
+
+// blockEnd is where the block starting at lo ends: at hi, or where the
+// repeated operand (of length m) wraps around.
+func blockEnd(lo, hi, m, n int) int {
+	if m == n {
+		return hi
+	}
+	return min(hi, (lo/m+1)*m)
+}
+
+func binaryFn[T float](k nodes.BinaryKind) func(d, a, b []T, sa, sb int) {
+	var g func(x, y T) T
+	switch k {
+	case nodes.BinAdd:
+		g = func(x, y T) T { return x + y }
+	case nodes.BinSub:
+		g = func(x, y T) T { return x - y }
+	case nodes.BinMul:
+		g = func(x, y T) T { return x * y }
+	case nodes.BinDiv:
+		g = func(x, y T) T { return x / y }
+	case nodes.BinMaximum:
+		g = func(x, y T) T { return T(math.Max(float64(x), float64(y))) }
+	case nodes.BinMinimum:
+		g = func(x, y T) T { return T(math.Min(float64(x), float64(y))) }
+	case nodes.BinPow:
+		g = func(x, y T) T { return T(math.Pow(float64(x), float64(y))) }
+	default:
+		return nil
+	}
+	return func(d, a, b []T, sa, sb int) {
+		if sa == 1 && sb == 1 {
+			for i := range d {
+				d[i] = g(a[i], b[i])
+			}
+			return
+		}
+		for i := range d {
+			d[i] = g(a[i*sa], b[i*sb])
+		}
+	}
+}

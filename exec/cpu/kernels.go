@@ -1,0 +1,34 @@
+package cpu
+
+import (
+	"github.com/loomtensor/loom/graph"
+	"github.com/loomtensor/loom/internal/linalg"
+	"github.com/loomtensor/loom/nodes"
+)
+
+// kernelFor picks the kernel for a node's op, or nil for the reference rule.
+func kernelFor(n *graph.Node) kernel {
+	switch op := n.Op().(type) {
+	case *nodes.ReshapeOp, *nodes.RavelOp:
+		return view
+	case *nodes.TransposeOp:
+		return transpose(op.Perm)
+	case *nodes.Unary:
+		return unary
+	case *nodes.Binary:
+		return binary
+	case *nodes.SoftmaxOp:
+		return softmax
+	case *nodes.MatMulOp:
+		return matmul
+	case *nodes.BatchMatMulOp:
+		return batchMatMul
+	case *nodes.SolveOp:
+		return solve
+	case *nodes.InvOp:
+		return square(linalg.Inv[float32], linalg.Inv[float64])
+	case *nodes.CholeskyOp:
+		return square(linalg.Cholesky[float32], linalg.Cholesky[float64])
+	}
+	return nil
+}
