@@ -11,7 +11,7 @@ import (
 	"github.com/loomtensor/loom/exec/cpu"
 	"github.com/loomtensor/loom/exec/ref"
 	"github.com/loomtensor/loom/graph"
-	"github.com/loomtensor/loom/vmap"
+	"github.com/loomtensor/loom/optimize"
 )
 
 // Backend runs a compiled program's nodes: order is topological, env holds
@@ -28,7 +28,18 @@ type Option func(*config)
 
 type config struct {
 	backend Backend
+	opt     optimize.Options
 	err     error
+}
+
+// Debug checks the graph's invariants after every optimizer pass and prints
+// the program after the named pass ("all" for every one) to stderr — what the
+// LOOM_VERIFY and LOOM_DUMP environment variables do.
+func Debug(dumpAfter string) Option {
+	return func(c *config) {
+		c.opt.Verify = true
+		c.opt.Dump = dumpAfter
+	}
 }
 
 // OnCPU runs the program on the host's cores (the default).
@@ -57,7 +68,7 @@ type Program struct {
 
 // Compile checks the graph and prepares outputs for running.
 func Compile(outputs []*graph.Node, opts ...Option) (*Program, error) {
-	cfg := config{backend: cpu.Backend{}}
+	cfg := config{backend: cpu.Backend{}, opt: optimize.FromEnv()}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
@@ -97,7 +108,7 @@ func Compile(outputs []*graph.Node, opts ...Option) (*Program, error) {
 	p := &Program{outs: append([]*graph.Node(nil), outputs...), backend: cfg.backend, inputs: g.Inputs()}
 	if _, isRef := cfg.backend.(ref.Backend); !isRef {
 		g.Lock()
-		lowered, err := vmap.Lower(p.outs)
+		lowered, err := optimize.Run(p.outs, cfg.opt)
 		g.Unlock()
 		if err != nil {
 			return nil, fmt.Errorf("exec: Compile: %w", err)

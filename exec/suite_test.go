@@ -27,4 +27,6 @@ func TestOpLoopsReference(t *testing.T) {
 	optest.Loops(t, runner(exec.Reference()), runner(exec.Reference()))
 }
 
-func TestOpLoopsCPU(t *testing.T) { optest.Loops(t, runner(exec.OnCPU()), runner(exec.Reference())) }
+func TestOpLoopsCPU(t *testing.T) {
+	optest.Loops(t, runner(exec.OnCPU(), exec.Debug("")), runner(exec.Reference()))
+}

@@ -2,6 +2,7 @@ package nodes
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorgonia.org/tensor"
@@ -27,12 +28,47 @@ func BatchMatMul(a, b *graph.Node, transA, transB bool) *graph.Node {
 type BatchMatMulOp struct {
 	graph.NoGrad
 	TransA, TransB bool
+	// PermA and PermB, when set, say that an operand arrives with its batch
+	// dims permuted: its logical batch dim j is physical dim PermA[j]. The
+	// optimizer sets them to absorb batch-dim transposes; the CPU kernel then
+	// reads the operand with strides instead of copying it.
+	PermA, PermB []int
+}
+
+// plain is o without operand permutations.
+func (o *BatchMatMulOp) plain() *BatchMatMulOp {
+	return &BatchMatMulOp{TransA: o.TransA, TransB: o.TransB}
+}
+
+// bmPerm is the full-rank permutation for a batch-dim permutation p.
+func bmPerm(p []int, rank int) []int {
+	full := append([]int{}, p...)
+	for k := len(p); k < rank; k++ {
+		full = append(full, k)
+	}
+	return full
+}
+
+func bmPermType(t graph.Type, p []int) (graph.Type, error) {
+	if p == nil {
+		return t, nil
+	}
+	if len(p) != t.Rank()-2 {
+		return graph.Type{}, fmt.Errorf("batch permutation %v for %s", p, t.Dims())
+	}
+	return (&TransposeOp{Perm: bmPerm(p, t.Rank())}).Infer([]graph.Type{t})
 }
 
 func (*BatchMatMulOp) Name() string { return "BatchMatMul" }
 
 func (o *BatchMatMulOp) Attrs() string {
 	var s []string
+	if o.PermA != nil {
+		s = append(s, fmt.Sprintf("permA %v", o.PermA))
+	}
+	if o.PermB != nil {
+		s = append(s, fmt.Sprintf("permB %v", o.PermB))
+	}
 	if o.TransA {
 		s = append(s, "transA")
 	}
@@ -85,7 +121,14 @@ func (o *BatchMatMulOp) Infer(in []graph.Type) (graph.Type, error) {
 	if err := laArity(in, 2); err != nil {
 		return graph.Type{}, err
 	}
-	a, b := in[0], in[1]
+	a, err := bmPermType(in[0], o.PermA)
+	if err != nil {
+		return graph.Type{}, err
+	}
+	b, err := bmPermType(in[1], o.PermB)
+	if err != nil {
+		return graph.Type{}, err
+	}
 	if err := laSameNumeric(a, b); err != nil {
 		return graph.Type{}, err
 	}
@@ -112,6 +155,18 @@ func (o *BatchMatMulOp) Infer(in []graph.Type) (graph.Type, error) {
 }
 
 func (o *BatchMatMulOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
+	if o.PermA != nil || o.PermB != nil {
+		xs := append([]*tensor.Dense(nil), in...)
+		for k, p := range [][]int{o.PermA, o.PermB} {
+			if p != nil {
+				var err error
+				if xs[k], err = (&TransposeOp{Perm: bmPerm(p, xs[k].Dims())}).Eval(xs[k:k+1]); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return o.plain().Eval(xs)
+	}
 	ts := laTypesOf(in)
 	t, err := o.Infer(ts)
 	if err != nil {
@@ -154,6 +209,20 @@ func bmGemm[E float64 | int64](c, a, b []E, l bmLayout) {
 // where it is when it already sits among the batch dims (else it moves to
 // the front), a shared operand gets a size-1 dim there (a free reshape).
 func (o *BatchMatMulOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
+	if o.PermA != nil || o.PermB != nil { // materialize the permutations first
+		xs, bds := append([]*graph.Node(nil), in...), append([]int(nil), bdim...)
+		for k, p := range [][]int{o.PermA, o.PermB} {
+			if p == nil {
+				continue
+			}
+			full := bmPerm(p, xs[k].Rank()-min(bds[k]+1, 1))
+			if bds[k] >= 0 {
+				full = slices.Insert(shiftFrom(full, bds[k]), bds[k], bds[k])
+			}
+			xs[k] = Transpose(xs[k], full...)
+		}
+		return o.plain().Batch(xs, bds)
+	}
 	nb := in[0].Rank() - 2
 	if bdim[0] >= 0 {
 		nb--
@@ -289,4 +358,16 @@ func batchFrontAll(in []*graph.Node, bdim []int) ([]*graph.Node, error) {
 		xs[k] = BatchFront(x, bdim[k], n)
 	}
 	return xs, nil
+}
+
+// shiftFrom adds one to every entry ≥ d (room for an inserted dim d).
+func shiftFrom(p []int, d int) []int {
+	out := make([]int, len(p))
+	for k, v := range p {
+		out[k] = v
+		if v >= d {
+			out[k]++
+		}
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/internal/parallel"
+	"github.com/loomtensor/loom/internal/vmath"
 	"github.com/loomtensor/loom/nodes"
 )
 
@@ -82,6 +83,9 @@ func unaryFn[T float](k nodes.UnaryKind, c float64) func(dst, src []T) {
 			}
 		}
 	case nodes.UnExp:
+		if _, ok := any([]T(nil)).([]float32); ok {
+			return func(d, s []T) { vmath.Exp32s(any(d).([]float32), any(s).([]float32)) }
+		}
 		return func(d, s []T) {
 			for i, v := range s {
 				d[i] = T(math.Exp(float64(v)))

@@ -24,9 +24,11 @@ func matmul(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
 	return gemmInto(a, b, n.Shape(), false, false, m, nn, k, 0, 0, 1)
 }
 
-// batchMatMul runs BatchMatMul: the batch dims (equal, or 1 on one side) are
-// collapsed into one strided batch when each operand is either fully batched
-// or fully shared; otherwise one strided batch per leading index.
+// batchMatMul runs BatchMatMul as strided batched GEMMs: each operand's
+// logical batch dims are read through its strides (0 where it is broadcast,
+// permuted where the optimizer absorbed a transpose), the innermost batch dim
+// (merged with its neighbours where the strides allow) is one strided batch
+// call, and any outer batch dims are a loop of such calls.
 func batchMatMul(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
 	op := n.Op().(*nodes.BatchMatMulOp)
 	a, b := dense.Contiguous(args[0]), dense.Contiguous(args[1])
@@ -41,20 +43,86 @@ func batchMatMul(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, erro
 		nn = sb[nb]
 	}
 	out := n.Shape()
-	batch := dense.Size(out[:nb])
-	fullA, fullB := dense.Size(sa[:nb]) == batch, dense.Size(sb[:nb]) == batch
-	sharedA, sharedB := dense.Size(sa[:nb]) == 1, dense.Size(sb[:nb]) == 1
-	if (fullA || sharedA) && (fullB || sharedB) {
-		strideA, strideB := m*k, k*nn
-		if sharedA {
-			strideA = 0
-		}
-		if sharedB {
-			strideB = 0
-		}
-		return gemmInto(a, b, out, op.TransA, op.TransB, m, nn, k, strideA, strideB, batch)
+	if nb == 0 {
+		return gemmInto(a, b, out, op.TransA, op.TransB, m, nn, k, 0, 0, 1)
 	}
-	return nil, false, nil // mixed broadcasting: the reference rule
+	dims := out[:nb]
+	strA, strB := batchStrides(sa, op.PermA), batchStrides(sb, op.PermB)
+	strC := dense.Strides(out)[:nb]
+	// Merge batch dims j, j+1 when every operand walks them as one.
+	type bdim struct{ size, a, b, c int }
+	var bs []bdim
+	for j := 0; j < nb; j++ {
+		d := bdim{dims[j], strA[j], strB[j], strC[j]}
+		if l := len(bs) - 1; l >= 0 && bs[l].a == d.a*d.size && bs[l].b == d.b*d.size && bs[l].c == d.c*d.size {
+			bs[l] = bdim{bs[l].size * d.size, d.a, d.b, d.c}
+			continue
+		}
+		bs = append(bs, d)
+	}
+	inner := bs[len(bs)-1]
+	outer := bs[:len(bs)-1]
+	c := dense.Zeros(a.Dtype(), out)
+	idx := make([]int, len(outer))
+	for {
+		offA, offB, offC := 0, 0, 0
+		for j, d := range outer {
+			offA += idx[j] * d.a
+			offB += idx[j] * d.b
+			offC += idx[j] * d.c
+		}
+		if !gemmAt(a, b, c, op.TransA, op.TransB, m, nn, k, offA, offB, offC, inner.a, inner.b, inner.c, inner.size) {
+			return nil, false, nil
+		}
+		j := len(idx) - 1
+		for ; j >= 0; j-- {
+			if idx[j]++; idx[j] < outer[j].size {
+				break
+			}
+			idx[j] = 0
+		}
+		if j < 0 {
+			return c, true, nil
+		}
+	}
+}
+
+// batchStrides gives an operand's element stride along each logical batch
+// dim (perm: logical j is physical perm[j]); 0 along a broadcast (size-1) dim.
+func batchStrides(shape, perm []int) []int {
+	nb := len(shape) - 2
+	st := dense.Strides(shape)
+	out := make([]int, nb)
+	for j := range out {
+		p := j
+		if perm != nil {
+			p = perm[j]
+		}
+		if shape[p] != 1 {
+			out[j] = st[p]
+		}
+	}
+	return out
+}
+
+// gemmAt runs batch products c[offC+i·sc] = a[offA+i·sa]·b[offB+i·sb].
+func gemmAt(a, b, c *tensor.Dense, tA, tB bool, m, n, k, offA, offB, offC, sa, sb, sc, batch int) bool {
+	lda, ldb := k, n
+	if tA {
+		lda = m
+	}
+	if tB {
+		ldb = k
+	}
+	switch a.Dtype() {
+	case tensor.Float32:
+		gemm.SgemmBatch(tA, tB, m, n, k, 1, a.Float32s()[offA:], lda, sa, b.Float32s()[offB:], ldb, sb, 0, c.Float32s()[offC:], n, sc, batch)
+	case tensor.Float64:
+		gemm.DgemmBatch(tA, tB, m, n, k, 1, a.Float64s()[offA:], lda, sa, b.Float64s()[offB:], ldb, sb, 0, c.Float64s()[offC:], n, sc, batch)
+	default:
+		return false
+	}
+	return true
 }
 
 // gemmInto computes c = op(a)·op(b) for batch strided products.

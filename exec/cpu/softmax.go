@@ -8,6 +8,7 @@ import (
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/internal/parallel"
+	"github.com/loomtensor/loom/internal/vmath"
 	"github.com/loomtensor/loom/nodes"
 )
 
@@ -42,6 +43,13 @@ func softmax(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
 func softmaxRows[T float](dst, src []T, outer, n, inner int, log bool) {
 	rows := outer * inner
 	parallel.For(rows, max(1, grain/max(n, 1)), func(lo, hi int) {
+		if d32, ok := any(dst).([]float32); ok && inner == 1 && !log {
+			s32 := any(src).([]float32)
+			for r := lo; r < hi; r++ {
+				softmaxRow32(d32[r*n:(r+1)*n], s32[r*n:(r+1)*n])
+			}
+			return
+		}
 		for r := lo; r < hi; r++ {
 			base := (r/inner)*n*inner + r%inner
 			softmaxRow(dst, src, base, n, inner, log)
@@ -75,5 +83,41 @@ func softmaxRow[T float](dst, src []T, base, n, step int, log bool) {
 	inv := 1 / sum
 	for i, p := 0, base; i < n; i, p = i+1, p+step {
 		dst[p] = T(float64(dst[p]) * inv)
+	}
+}
+
+// softmaxRow32 is the contiguous float32 row: the fast exp, float32 sums in
+// blocks of 8 lanes (combined in float64) so the loop vectorizes well.
+func softmaxRow32(dst, src []float32) {
+	mx := float32(math.Inf(-1))
+	for _, v := range src {
+		if v > mx || v != v {
+			mx = v
+		}
+	}
+	if math.IsInf(float64(mx), 0) {
+		mx = 0
+	}
+	var acc [8]float32
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		for l := 0; l < 8; l++ {
+			e := vmath.Exp32(src[i+l] - mx)
+			dst[i+l] = e
+			acc[l] += e
+		}
+	}
+	sum := 0.0
+	for ; i < len(src); i++ {
+		e := vmath.Exp32(src[i] - mx)
+		dst[i] = e
+		sum += float64(e)
+	}
+	for _, a := range acc {
+		sum += float64(a)
+	}
+	inv := float32(1 / sum)
+	for i := range dst {
+		dst[i] *= inv
 	}
 }

@@ -18,6 +18,7 @@ type config[T float32 | float64] struct {
 	mr, nr     int
 	mc, kc, nc int
 	kern       kernFn[T]
+	asmPack    bool // float32 only: pack A with packA6AVX
 }
 
 // Block sizes for Zen3 (32 KiB L1d, 512 KiB L2 per core), tuned by measurement
@@ -100,7 +101,7 @@ func (cf *config[T]) run(w *work[T], tA, tB bool, m, n, k int, alpha T, a []T, l
 			}
 			for ic := 0; ic < m; ic += cf.mc {
 				mb := min(cf.mc, m-ic)
-				packA(tA, a, lda, ic, pc, mb, kb, cf.mr, w.a)
+				packA(tA, a, lda, ic, pc, mb, kb, cf.mr, w.a, cf.asmPack)
 				cf.macro(w, mb, nb, kb, alpha, bet, load, c[ic*ldc+jc:], ldc)
 			}
 		}

@@ -11,6 +11,9 @@ import "golang.org/x/sys/cpu"
 func sgemmKernAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32, load bool)
 
 //go:noescape
+func packA6AVX(kb int, a *float32, lda int, dst *float32)
+
+//go:noescape
 func dgemmKernAVX2(k int, a, b, c *float64, ldc int, alpha, beta float64, load bool)
 
 // hasAsm is decided from the running CPU, not from build tags, so one binary
@@ -20,7 +23,7 @@ var hasAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 func init() {
 	if hasAsm {
-		s32Asm = &config[float32]{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, kern: sgemmKernAVX2}
+		s32Asm = &config[float32]{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, kern: sgemmKernAVX2, asmPack: true}
 		s64Asm = &config[float64]{mr: 6, nr: 8, mc: 72, kc: 256, nc: 4080, kern: dgemmKernAVX2}
 	}
 }

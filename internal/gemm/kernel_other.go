@@ -8,3 +8,7 @@ var hasAsm = false
 
 func sgemmKernAVX2Fn() kernFn[float32] { panic("no assembly kernels on this architecture") }
 func dgemmKernAVX2Fn() kernFn[float64] { panic("no assembly kernels on this architecture") }
+
+func packA6AVX(kb int, a *float32, lda int, dst *float32) {
+	panic("no assembly packing on this architecture")
+}

@@ -1,5 +1,7 @@
 package gemm
 
+import "unsafe"
+
 // Packing copies op(A) and op(B) blocks into the contiguous, zero-padded
 // micro-panels the micro-kernels stream through: transposes, leading
 // dimensions and ragged edges are all absorbed here, once per block, so the
@@ -8,12 +10,20 @@ package gemm
 // A block (mb×kb) → panels of mr rows: dst[ir*kb + p*mr + r] = op(A)[i0+ir+r][p0+p].
 // B block (kb×nb) → panels of nr cols: dst[jr*kb + p*nr + j] = op(B)[p0+p][j0+jr+j].
 
-func packA[T float32 | float64](tA bool, a []T, lda, i0, p0, mb, kb, mr int, dst []T) {
+func packA[T float32 | float64](tA bool, a []T, lda, i0, p0, mb, kb, mr int, dst []T, asm bool) {
 	for ir := 0; ir < mb; ir += mr {
 		mv := min(mr, mb-ir)
 		d := dst[ir*kb : ir*kb+kb*mr]
 		if tA {
 			// Stored transposed: a panel column is a contiguous run of a row.
+			if mv == 6 && mr == 6 {
+				// Fixed-size copies: no memmove call per 6 elements.
+				for p := range kb {
+					o := (p0+p)*lda + i0 + ir
+					*(*[6]T)(d[p*6:]) = [6]T(a[o:])
+				}
+				continue
+			}
 			for p := range kb {
 				o := (p0+p)*lda + i0 + ir
 				dd := d[p*mr : p*mr+mr]
@@ -23,7 +33,7 @@ func packA[T float32 | float64](tA bool, a []T, lda, i0, p0, mb, kb, mr int, dst
 			continue
 		}
 		if mv == 6 && mr == 6 {
-			packA6(a, lda, i0+ir, p0, kb, d)
+			packA6(a, lda, i0+ir, p0, kb, d, asm)
 			continue
 		}
 		for r := range mv {
@@ -42,15 +52,20 @@ func packA[T float32 | float64](tA bool, a []T, lda, i0, p0, mb, kb, mr int, dst
 
 // packA6 interleaves six rows; reading all six per step keeps the writes
 // sequential, which is what the store buffer wants.
-func packA6[T float32 | float64](a []T, lda, i, p0, kb int, d []T) {
+func packA6[T float32 | float64](a []T, lda, i, p0, kb int, d []T, asm bool) {
 	o := i*lda + p0
+	_ = a[o+5*lda+kb-1] // every row read below is in bounds
+	d = d[:6*kb]
+	if asm && unsafe.Sizeof(a[0]) == 4 {
+		packA6AVX(kb, (*float32)(unsafe.Pointer(&a[o])), lda, (*float32)(unsafe.Pointer(&d[0])))
+		return
+	}
 	r0 := a[o : o+kb]
 	r1 := a[o+lda : o+lda+kb]
 	r2 := a[o+2*lda : o+2*lda+kb]
 	r3 := a[o+3*lda : o+3*lda+kb]
 	r4 := a[o+4*lda : o+4*lda+kb]
 	r5 := a[o+5*lda : o+5*lda+kb]
-	d = d[:6*kb]
 	for p := range r0 {
 		q := d[p*6 : p*6+6 : p*6+6]
 		q[0], q[1], q[2], q[3], q[4], q[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]

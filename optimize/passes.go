@@ -1,0 +1,62 @@
+package optimize
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/loomtensor/loom/graph"
+)
+
+// A Pass rewrites the program computing outs.
+type Pass struct {
+	Name    string
+	Purpose string
+	Run     func(outs []*graph.Node) ([]*graph.Node, error)
+}
+
+// Passes is the pipeline, in order.
+var Passes = []Pass{
+	{"lower", "replace loops by batched primitives (vmap.Lower)", lower},
+	{"transposes", "fold transpose chains; absorb transposes into matmul operands", foldTransposes},
+}
+
+// Order lists the constraints on Passes; a test checks them.
+var Order = []struct{ Before, After, Why string }{
+	{"lower", "transposes", "lowering moves batch dims with transposes; folding removes them"},
+}
+
+// Options tune a Run.
+type Options struct {
+	Dump   string // a pass name, or "all": print the program after it
+	Verify bool   // check graph invariants after every pass
+	Log    func(format string, args ...any)
+}
+
+// FromEnv reads LOOM_DUMP and LOOM_VERIFY.
+func FromEnv() Options {
+	return Options{
+		Dump:   os.Getenv("LOOM_DUMP"),
+		Verify: os.Getenv("LOOM_VERIFY") != "",
+		Log:    func(f string, a ...any) { fmt.Fprintf(os.Stderr, f, a...) },
+	}
+}
+
+// Run applies every pass in order.
+func Run(outs []*graph.Node, opt Options) ([]*graph.Node, error) {
+	for _, p := range Passes {
+		next, err := p.Run(outs)
+		if err != nil {
+			return nil, fmt.Errorf("pass %s: %w", p.Name, err)
+		}
+		outs = next
+		if opt.Verify {
+			if err := Verify(outs); err != nil {
+				return nil, fmt.Errorf("after pass %s: %w", p.Name, err)
+			}
+		}
+		if opt.Log != nil && (opt.Dump == p.Name || opt.Dump == "all") {
+			opt.Log("# after %s\n%s", p.Name, graph.Format(outs...))
+		}
+	}
+	return outs, nil
+}

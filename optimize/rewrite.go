@@ -1,0 +1,37 @@
+package optimize
+
+import "github.com/loomtensor/loom/graph"
+
+// rewrite rebuilds the program computing outs bottom-up: rule sees each node
+// with its operands already rewritten and returns the replacement, or nil to
+// keep the node (rebuilt only if an operand changed).
+func rewrite(outs []*graph.Node, rule func(n *graph.Node, in []*graph.Node) *graph.Node) ([]*graph.Node, error) {
+	memo := map[*graph.Node]*graph.Node{}
+	for _, n := range graph.Needed(outs) {
+		old := n.Inputs()
+		in := make([]*graph.Node, len(old))
+		same := true
+		for k, x := range old {
+			in[k] = memo[x]
+			same = same && in[k] == x
+		}
+		var v *graph.Node
+		n.Graph().WithSite(n.Site(), func() { v = rule(n, in) })
+		switch {
+		case v != nil:
+		case same:
+			v = n
+		default:
+			n.Graph().WithSite(n.Site(), func() { v = graph.Reapply(n, in) })
+		}
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		memo[n] = v
+	}
+	res := make([]*graph.Node, len(outs))
+	for k, o := range outs {
+		res[k] = memo[o]
+	}
+	return res, nil
+}

@@ -1,0 +1,105 @@
+package optimize
+
+import (
+	"slices"
+
+	"github.com/loomtensor/loom/graph"
+	"github.com/loomtensor/loom/nodes"
+)
+
+// foldTransposes removes the copies lowering introduces when it moves batch
+// dims: a transpose of a transpose is one transpose (none if the two cancel),
+// and a matmul operand that is a transpose of its batch dims, or of its two
+// matrix dims, is read in place (the kernel takes strides or a trans flag).
+func foldTransposes(outs []*graph.Node) ([]*graph.Node, error) {
+	return rewrite(outs, func(n *graph.Node, in []*graph.Node) *graph.Node {
+		switch op := n.Op().(type) {
+		case *nodes.TransposeOp:
+			x, perm := in[0], op.Perm
+			if inner, ok := x.Op().(*nodes.TransposeOp); ok {
+				perm = compose(inner.Perm, perm)
+				x = x.Inputs()[0]
+			}
+			if isIdentity(perm) {
+				return x
+			}
+			if x != in[0] {
+				return nodes.Transpose(x, perm...)
+			}
+		case *nodes.BatchMatMulOp:
+			if op.PermA != nil || op.PermB != nil {
+				return nil
+			}
+			a, ta, pa := absorb(in[0], op.TransA)
+			b, tb, pb := absorb(in[1], op.TransB)
+			if pa != nil && slices.Equal(pa, pb) && a.Rank() == b.Rank() {
+				// Both operands permuted alike: multiply in their own order
+				// and permute the (smaller, usually) result instead, which the
+				// next transpose may cancel.
+				nb := len(pa)
+				prod := nodes.BatchMatMul(a, b, ta, tb)
+				return nodes.Transpose(prod, append(slices.Clone(pa), nb, nb+1)...)
+			}
+			if a != in[0] || b != in[1] {
+				return graph.Apply(&nodes.BatchMatMulOp{TransA: ta, TransB: tb, PermA: pa, PermB: pb}, a, b)
+			}
+		}
+		return nil
+	})
+}
+
+// absorb looks through a transpose feeding a matmul operand: one that swaps
+// the two matrix dims flips the trans flag; one that only permutes batch dims
+// becomes the operand's batch permutation.
+func absorb(x *graph.Node, trans bool) (*graph.Node, bool, []int) {
+	op, ok := x.Op().(*nodes.TransposeOp)
+	if !ok {
+		return x, trans, nil
+	}
+	p := op.Perm
+	r := len(p)
+	nb := r - 2
+	if nb < 0 || !isPermOf(p[:nb], nb) {
+		return x, trans, nil
+	}
+	src := x.Inputs()[0]
+	switch {
+	case p[nb] == nb+1 && p[nb+1] == nb:
+		trans = !trans
+	case p[nb] != nb || p[nb+1] != nb+1:
+		return x, trans, nil
+	}
+	var batch []int
+	if !isIdentity(p[:nb]) {
+		batch = slices.Clone(p[:nb])
+	}
+	return src, trans, batch
+}
+
+// compose gives the permutation of Transpose(Transpose(x, a), b).
+func compose(a, b []int) []int {
+	out := make([]int, len(b))
+	for k, v := range b {
+		out[k] = a[v]
+	}
+	return out
+}
+
+func isIdentity(p []int) bool {
+	for k, v := range p {
+		if k != v {
+			return false
+		}
+	}
+	return true
+}
+
+// isPermOf reports whether p permutes 0..n-1.
+func isPermOf(p []int, n int) bool {
+	for _, v := range p {
+		if v < 0 || v >= n {
+			return false
+		}
+	}
+	return true
+}
