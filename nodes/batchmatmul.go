@@ -160,7 +160,7 @@ func (o *BatchMatMulOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 		for k, p := range [][]int{o.PermA, o.PermB} {
 			if p != nil {
 				var err error
-				if xs[k], err = (&TransposeOp{Perm: bmPerm(p, xs[k].Dims())}).Eval(xs[k:k+1]); err != nil {
+				if xs[k], err = (&TransposeOp{Perm: bmPerm(p, xs[k].Dims())}).Eval(xs[k : k+1]); err != nil {
 					return nil, err
 				}
 			}
