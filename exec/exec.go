@@ -15,12 +15,14 @@ import (
 )
 
 // Backend runs a compiled program's nodes: order is topological, env holds
-// the feeds on entry and every computed value on return. Implementations
+// the feeds on entry and at least the outputs on return. Implementations
 // live one per package (exec/ref, exec/cpu) and must be safe for concurrent
 // Runs on distinct envs.
 type Backend interface {
 	Name() string
-	Run(order []*graph.Node, env map[*graph.Node]*tensor.Dense) error
+	// outs are the values the caller reads back; everything else may be
+	// dropped from env after its last use.
+	Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dense) error
 }
 
 // Option configures Compile.
@@ -139,7 +141,8 @@ func (p *Program) Explain() string {
 			kept = append(kept, fmt.Sprintf("  %%%d loop over %s at %s: %s", n.ID(), l.Axis, n.Site(), why))
 		}
 	}
-	fmt.Fprintf(&b, "program on %s: %d nodes, %d loops remain\n", p.backend.Name(), len(p.order), len(kept))
+	fmt.Fprintf(&b, "program on %s: %d nodes, %d loops remain, peak %.1f MB of computed values\n",
+		p.backend.Name(), len(p.order), len(kept), float64(p.PeakBytes())/1e6)
 	for _, k := range kept {
 		b.WriteString(k + "\n")
 	}

@@ -205,3 +205,17 @@ func TestExplainShowsProgram(t *testing.T) {
 	assert.Contains(t, e, "At(take dim 0", "the gather by a batched index becomes a take")
 	assert.Contains(t, e, `labels i64[4]`)
 }
+
+func TestReshapedFeedOutputIsACopy(t *testing.T) {
+	g := graph.New()
+	x := g.Input("x", tensor.Float64, 2, 3)
+	p, err := exec.Compile([]*graph.Node{nodes.Ravel(x), nodes.Reshape(x, 3, 2)})
+	require.NoError(t, err)
+	in := seq(tensor.Float64, 2, 3)
+	out, err := p.Run(map[string]*tensor.Dense{"x": in})
+	require.NoError(t, err)
+	out[0].Float64s()[0] = 42
+	out[1].Float64s()[1] = 42
+	assert.Equal(t, seq(tensor.Float64, 2, 3).Float64s(), in.Float64s())
+	assert.Equal(t, 0.0, out[1].Float64s()[0], "outputs do not share memory")
+}

@@ -20,17 +20,19 @@ func (p *Program) Run(feeds map[string]*tensor.Dense) ([]*tensor.Dense, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.backend.Run(p.order, env); err != nil {
-		return nil, p.explainRunError(err)
-	}
 	// Outputs must not share memory with feeds, constants or each other
 	// (a copy-free reshape may return a view of any of them).
 	borrowed := map[uintptr]bool{}
-	for n, t := range env {
-		switch n.Op().(type) {
-		case *graph.Input, *graph.Const:
-			borrowed[backing(t)] = true
+	for _, t := range env {
+		borrowed[backing(t)] = true
+	}
+	for _, n := range p.order {
+		if c, ok := n.Op().(*graph.Const); ok {
+			borrowed[backing(c.Value)] = true
 		}
+	}
+	if err := p.backend.Run(p.order, p.outs, env); err != nil {
+		return nil, p.explainRunError(err)
 	}
 	outs := make([]*tensor.Dense, len(p.outs))
 	for k, o := range p.outs {

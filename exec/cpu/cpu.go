@@ -22,9 +22,12 @@ type Backend struct{}
 // Name is "cpu".
 func (Backend) Name() string { return "cpu" }
 
-// Run evaluates order; env holds the feeds and receives every value.
-func (b Backend) Run(order []*graph.Node, env map[*graph.Node]*tensor.Dense) error {
-	for _, n := range order {
+// Run evaluates order; env holds the feeds and receives the outputs. Each
+// intermediate is dropped as soon as its last consumer has run, so the
+// garbage collector can reuse it within the same run.
+func (b Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dense) error {
+	last := LastUse(order, outs)
+	for i, n := range order {
 		if _, done := env[n]; done {
 			continue
 		}
@@ -41,8 +44,29 @@ func (b Backend) Run(order []*graph.Node, env map[*graph.Node]*tensor.Dense) err
 			return err
 		}
 		env[n] = v
+		for _, x := range in {
+			if last[x] == i {
+				delete(env, x)
+			}
+		}
 	}
 	return nil
+}
+
+// LastUse maps each node of order to the index of its last consumer; outputs
+// (and nodes nobody consumes) map to len(order), never released.
+func LastUse(order, outs []*graph.Node) map[*graph.Node]int {
+	last := make(map[*graph.Node]int, len(order))
+	for i, n := range order {
+		last[n] = len(order)
+		for _, x := range n.Inputs() {
+			last[x] = i
+		}
+	}
+	for _, o := range outs {
+		last[o] = len(order)
+	}
+	return last
 }
 
 // node runs one node with its kernel, or its reference rule.

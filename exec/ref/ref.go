@@ -18,6 +18,6 @@ func (Backend) Name() string { return "ref" }
 
 // Run evaluates order (top-level nodes in topological order); env holds the
 // feeds and receives every computed value.
-func (Backend) Run(order []*graph.Node, env map[*graph.Node]*tensor.Dense) error {
+func (Backend) Run(order, _ []*graph.Node, env map[*graph.Node]*tensor.Dense) error {
 	return graph.Interpret(order, env)
 }

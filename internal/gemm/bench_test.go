@@ -19,6 +19,7 @@ func benchPaths(b *testing.B, fn func(b *testing.B)) {
 			b.Skip(blas.Reason())
 		}
 		defer ForceGo(ForceGo(false))
+		defer forceBLAS.Store(forceBLAS.Swap(true))
 		fn(b)
 	})
 }
@@ -67,8 +68,9 @@ func BenchmarkDgemm(b *testing.B) {
 // BenchmarkAttention is multi-head attention's two batched products for 8
 // sequences × 8 heads, S=512, dk=64, each head's Q, K, V contiguous:
 // qk is Q·Kᵀ (512×512×64, B transposed), wv is softmax(QKᵀ)·V (512×64×512).
-// The openblas-loop/openblas-split variants pin the two OpenBLAS batch
-// strategies that overBatch chooses between.
+// "openblas" is loom's way of running OpenBLAS (one thread per pool worker);
+// "openblas-threads" calls it per batch element with its own threads, the
+// alternative that was measured and rejected (batch.go).
 func BenchmarkAttention(b *testing.B) {
 	const batch, S, dk = 64, 512, 64
 	q, k := make([]float32, batch*S*dk), make([]float32, batch*S*dk)
@@ -95,16 +97,17 @@ func BenchmarkAttention(b *testing.B) {
 		run(b)
 	})
 	for _, mode := range []struct {
-		name string
-		mode int
-	}{{"openblas", blasAuto}, {"openblas-loop", blasLoop}, {"openblas-split", blasSplit}} {
+		name    string
+		threads bool
+	}{{"openblas", false}, {"openblas-threads", true}} {
 		b.Run(mode.name, func(b *testing.B) {
 			if !blas.Available() {
 				b.Skip(blas.Reason())
 			}
 			defer ForceGo(ForceGo(false))
-			defer func(m int) { blasMode = m }(blasMode)
-			blasMode = mode.mode
+			defer forceBLAS.Store(forceBLAS.Swap(true))
+			defer func(t bool) { blasThreads = t }(blasThreads)
+			blasThreads = mode.threads
 			run(b)
 		})
 	}

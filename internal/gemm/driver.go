@@ -18,7 +18,7 @@ type config[T float32 | float64] struct {
 	mr, nr     int
 	mc, kc, nc int
 	kern       kernFn[T]
-	asmPack    bool // float32 only: pack A with packA6AVX
+	asmPack    bool // pack with the assembly routines of pack_amd64.s
 }
 
 // Block sizes for Zen3 (32 KiB L1d, 512 KiB L2 per core), tuned by measurement
@@ -93,7 +93,7 @@ func (cf *config[T]) run(w *work[T], tA, tB bool, m, n, k int, alpha T, a []T, l
 		nb := min(cf.nc, n-jc)
 		for pc := 0; pc < k; pc += cf.kc {
 			kb := min(cf.kc, k-pc)
-			packB(tB, b, ldb, pc, jc, kb, nb, cf.nr, w.b)
+			packB(tB, b, ldb, pc, jc, kb, nb, cf.nr, w.b, cf.asmPack)
 			// Only the first k block applies beta; later ones accumulate.
 			bet, load := beta, beta != 0
 			if pc > 0 {
@@ -147,52 +147,51 @@ func (cf *config[T]) macro(w *work[T], mb, nb, kb int, alpha, beta T, load bool,
 // ~4 MFLOP (tens of microseconds) the pool's hand-off costs more than it saves.
 const minBlockFlops = 4 << 20
 
-// gemm runs one GEMM (m, n, k > 0, alpha != 0), split across the worker pool
-// when it is big enough. The split is of C into independent row (or column)
-// strips, each a complete single-threaded GEMM with its own buffers: no
-// barriers, and the duplicated packing of the shared operand is O(k·n) against
-// O(m·n·k/workers) of arithmetic.
-func (cf *config[T]) gemm(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+// split runs fn over strips of the m×n output, in parallel when the GEMM is
+// big enough: row strips [i0,i1) (multiples of mr) or, when rows are too few
+// to share evenly, column strips [j0,j1) (multiples of nr). Each strip is a
+// complete, independent GEMM: no barriers, and re-packing the shared operand
+// per strip costs O(k·n) against O(m·n·k/workers) of arithmetic.
+func split(m, n, k, mr, nr int, fn func(i0, i1, j0, j1 int)) {
 	W := parallel.Workers()
-	flops := 2 * m * n * k
-	mp, np := (m+cf.mr-1)/cf.mr, (n+cf.nr-1)/cf.nr
-	if W == 1 || flops < 2*minBlockFlops || (mp < 2 && np < 2) {
-		w := getWork(cf, m, n, k)
-		cf.run(w, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		putWork(w)
+	mp, np := (m+mr-1)/mr, (n+nr-1)/nr
+	if W == 1 || 2*m*n*k < 2*minBlockFlops || (mp < 2 && np < 2) {
+		fn(0, m, 0, n)
 		return
 	}
-	// Split rows unless that leaves the workers badly unbalanced and
-	// columns would not.
 	if imbalance(mp, W) <= 1.15 || imbalance(mp, W) <= imbalance(np, W) {
-		grain := max(1, minBlockFlops/(2*cf.mr*n*k))
-		parallel.For(mp, grain, func(lo, hi int) {
-			i0, i1 := lo*cf.mr, min(hi*cf.mr, m)
-			ao := i0 * lda
-			if tA {
-				ao = i0
-			}
-			w := getWork(cf, i1-i0, n, k)
-			cf.run(w, tA, tB, i1-i0, n, k, alpha, a[ao:], lda, b, ldb, beta, c[i0*ldc:], ldc)
-			putWork(w)
-		})
+		grain := max(1, minBlockFlops/(2*mr*n*k))
+		parallel.For(mp, grain, func(lo, hi int) { fn(lo*mr, min(hi*mr, m), 0, n) })
 		return
 	}
-	grain := max(1, minBlockFlops/(2*cf.nr*m*k))
-	parallel.For(np, grain, func(lo, hi int) {
-		j0, j1 := lo*cf.nr, min(hi*cf.nr, n)
-		bo := j0
-		if tB {
-			bo = j0 * ldb
-		}
-		w := getWork(cf, m, j1-j0, k)
-		cf.run(w, tA, tB, m, j1-j0, k, alpha, a, lda, b[bo:], ldb, beta, c[j0:], ldc)
-		putWork(w)
-	})
+	grain := max(1, minBlockFlops/(2*nr*m*k))
+	parallel.For(np, grain, func(lo, hi int) { fn(0, m, lo*nr, min(hi*nr, n)) })
 }
 
 // imbalance is the slowest worker's share relative to a perfect split of p
 // panels over W workers.
 func imbalance(p, W int) float64 {
 	return float64((p+W-1)/W*W) / float64(p)
+}
+
+// offsets locates the strip (rows i0.., columns j0..) of op(A), op(B), C.
+func offsets(tA, tB bool, i0, j0, lda, ldb, ldc int) (ao, bo, co int) {
+	ao, bo = i0*lda, j0
+	if tA {
+		ao = i0
+	}
+	if tB {
+		bo = j0 * ldb
+	}
+	return ao, bo, i0*ldc + j0
+}
+
+// gemm runs one GEMM (m, n, k > 0, alpha != 0) on the worker pool.
+func (cf *config[T]) gemm(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	split(m, n, k, cf.mr, cf.nr, func(i0, i1, j0, j1 int) {
+		ao, bo, co := offsets(tA, tB, i0, j0, lda, ldb, ldc)
+		w := getWork(cf, i1-i0, j1-j0, k)
+		cf.run(w, tA, tB, i1-i0, j1-j0, k, alpha, a[ao:], lda, b[bo:], ldb, beta, c[co:], ldc)
+		putWork(w)
+	})
 }

@@ -11,6 +11,7 @@ import (
 var (
 	forceGo      atomic.Bool // ForceGo: skip OpenBLAS
 	forceGeneric atomic.Bool // tests: skip the assembly kernels too
+	forceBLAS    atomic.Bool // tests: OpenBLAS even below goBelowFlops
 )
 
 // ForceGo makes every call use the pure-Go path even when OpenBLAS is
@@ -18,7 +19,8 @@ var (
 // previous setting. Meant for tests and benchmarks that cover both paths.
 func ForceGo(on bool) bool { return forceGo.Swap(on) }
 
-// Backend names the implementation calls get now: "openblas", "go-avx2"
+// Backend names the implementation GEMMs get now: "openblas" (loaded; small
+// GEMMs, where the Go path measured faster, still run in Go), "go-avx2"
 // (assembly micro-kernels, chosen from the running CPU's features) or
 // "go-generic" (portable Go micro-kernels).
 func Backend() string {
@@ -105,7 +107,7 @@ func batched[T float32 | float64](cf *config[T], bf blasFn[T], tA, tB bool, m, n
 	if batch > 1 && sB == 0 && !tA && sA == m*lda && sC == m*ldc {
 		m, batch = m*batch, 1
 	}
-	if useBLAS() && fitsInt32(m, n, k, lda, ldb, ldc) {
+	if useBLAS() && (2*m*n*k > goBelowFlops || forceBLAS.Load()) && fitsInt32(m, n, k, lda, ldb, ldc) {
 		blasBatch(bf, tA, tB, m, n, k, alpha, a, lda, sA, b, ldb, sB, beta, c, ldc, sC, batch)
 		return
 	}

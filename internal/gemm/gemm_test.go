@@ -33,6 +33,7 @@ func paths(t *testing.T, fn func(t *testing.T)) {
 			t.Skip(blas.Reason())
 		}
 		defer ForceGo(ForceGo(false))
+		defer forceBLAS.Store(forceBLAS.Swap(true)) // small problems too
 		if Backend() != "openblas" {
 			t.Fatalf("Backend()=%q with OpenBLAS loaded", Backend())
 		}

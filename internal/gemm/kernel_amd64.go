@@ -2,7 +2,11 @@
 
 package gemm
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // Micro-kernels in kernel_amd64.s. They compute one full MR×NR tile:
 // C = alpha·(A panel · B panel) + beta·C, reading C only when load is true.
@@ -12,6 +16,12 @@ func sgemmKernAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32, load b
 
 //go:noescape
 func packA6AVX(kb int, a *float32, lda int, dst *float32)
+
+//go:noescape
+func packRows64AVX(kb int, src unsafe.Pointer, stride int, dst unsafe.Pointer)
+
+//go:noescape
+func packT16AVX(kb int, b *float32, ldb int, dst *float32)
 
 //go:noescape
 func dgemmKernAVX2(k int, a, b, c *float64, ldc int, alpha, beta float64, load bool)
@@ -24,7 +34,7 @@ var hasAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 func init() {
 	if hasAsm {
 		s32Asm = &config[float32]{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, kern: sgemmKernAVX2, asmPack: true}
-		s64Asm = &config[float64]{mr: 6, nr: 8, mc: 72, kc: 256, nc: 4080, kern: dgemmKernAVX2}
+		s64Asm = &config[float64]{mr: 6, nr: 8, mc: 72, kc: 256, nc: 4080, kern: dgemmKernAVX2, asmPack: true}
 	}
 }
 

@@ -72,13 +72,13 @@ func packA6[T float32 | float64](a []T, lda, i, p0, kb int, d []T, asm bool) {
 	}
 }
 
-func packB[T float32 | float64](tB bool, b []T, ldb, p0, j0, kb, nb, nr int, dst []T) {
+func packB[T float32 | float64](tB bool, b []T, ldb, p0, j0, kb, nb, nr int, dst []T, asm bool) {
 	for jr := 0; jr < nb; jr += nr {
 		nv := min(nr, nb-jr)
 		d := dst[jr*kb : jr*kb+kb*nr]
 		if !tB {
 			if nv == nr {
-				packBRows(b, ldb, (p0)*ldb+j0+jr, kb, nr, d)
+				packBRows(b, ldb, p0*ldb+j0+jr, kb, nr, d, asm)
 				continue
 			}
 			for p := range kb {
@@ -87,6 +87,12 @@ func packB[T float32 | float64](tB bool, b []T, ldb, p0, j0, kb, nb, nr int, dst
 				copy(dd, b[o:o+nv])
 				clear(dd[nv:])
 			}
+			continue
+		}
+		if asm && nv == 16 && nr == 16 && unsafe.Sizeof(b[0]) == 4 {
+			o := (j0+jr)*ldb + p0
+			_ = b[o+15*ldb+kb-1] // all 16 rows in bounds
+			packT16AVX(kb, (*float32)(unsafe.Pointer(&b[o])), ldb, (*float32)(unsafe.Pointer(&d[0])))
 			continue
 		}
 		for j := range nv {
@@ -103,9 +109,14 @@ func packB[T float32 | float64](tB bool, b []T, ldb, p0, j0, kb, nb, nr int, dst
 	}
 }
 
-// packBRows copies kb full rows of nr elements; fixed-size array copies
-// compile to a few vector moves instead of a memmove call per row.
-func packBRows[T float32 | float64](b []T, ldb, o, kb, nr int, d []T) {
+// packBRows copies kb full rows of nr elements.
+func packBRows[T float32 | float64](b []T, ldb, o, kb, nr int, d []T, asm bool) {
+	if asm && nr*int(unsafe.Sizeof(b[0])) == 64 {
+		_ = b[o+(kb-1)*ldb+nr-1]
+		_ = d[kb*nr-1]
+		packRows64AVX(kb, unsafe.Pointer(&b[o]), ldb*int(unsafe.Sizeof(b[0])), unsafe.Pointer(&d[0]))
+		return
+	}
 	switch nr {
 	case 16:
 		for p := range kb {

@@ -85,3 +85,120 @@ loop1:
 
 done:
 	RET
+
+// func packRows64AVX(kb int, src unsafe.Pointer, stride int, dst unsafe.Pointer)
+//
+// Copies kb rows of 64 bytes (16 float32 or 8 float64: one B micro-panel row
+// when B is not transposed), stride bytes apart, to consecutive 64-byte rows
+// of dst. Inlined vector moves: a memmove call per 64 bytes cost 4× more.
+TEXT ·packRows64AVX(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ stride+16(FP), DX
+	MOVQ dst+24(FP), DI
+	TESTQ CX, CX
+	JZ    rdone
+
+rloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    DX, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     rloop
+	VZEROUPPER
+
+rdone:
+	RET
+
+// One group of four rows for packT16AVX: transposes a 4×8 block (rows at
+// base, +ld, +2ld, +3ld; 8 columns p..p+7) into eight 4-float runs at
+// dst + off + q*64 for column p+q.
+#define T4x8(base, off) \
+	VMOVUPS (base), Y0; \
+	VMOVUPS (base)(DX*1), Y1; \
+	VMOVUPS (base)(DX*2), Y2; \
+	VMOVUPS (base)(R9*1), Y3; \
+	VUNPCKLPS Y1, Y0, Y4; \
+	VUNPCKHPS Y1, Y0, Y5; \
+	VUNPCKLPS Y3, Y2, Y6; \
+	VUNPCKHPS Y3, Y2, Y7; \
+	VSHUFPS $0x44, Y6, Y4, Y8; \
+	VSHUFPS $0xEE, Y6, Y4, Y9; \
+	VSHUFPS $0x44, Y7, Y5, Y10; \
+	VSHUFPS $0xEE, Y7, Y5, Y11; \
+	VMOVUPS X8, off(DI); \
+	VMOVUPS X9, off+64(DI); \
+	VMOVUPS X10, off+128(DI); \
+	VMOVUPS X11, off+192(DI); \
+	VEXTRACTF128 $1, Y8, off+256(DI); \
+	VEXTRACTF128 $1, Y9, off+320(DI); \
+	VEXTRACTF128 $1, Y10, off+384(DI); \
+	VEXTRACTF128 $1, Y11, off+448(DI)
+
+// One column p of one group, for the kb%8 tail.
+#define T4x1(base, off) \
+	MOVL (base), AX; \
+	MOVL AX, off(DI); \
+	MOVL (base)(DX*1), AX; \
+	MOVL AX, off+4(DI); \
+	MOVL (base)(DX*2), AX; \
+	MOVL AX, off+8(DI); \
+	MOVL (base)(R9*1), AX; \
+	MOVL AX, off+12(DI)
+
+// func packT16AVX(kb int, b *float32, ldb int, dst *float32)
+//
+// Packs a B micro-panel when B is stored transposed (n×k): the panel's 16
+// columns are 16 rows of storage, interleaved as dst[p*16+j] = b[j*ldb+p].
+// Four 4×8 in-register transposes per 8 columns replace 128 scalar
+// stride-64-byte writes.
+TEXT ·packT16AVX(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), CX
+	MOVQ b+8(FP), SI
+	MOVQ ldb+16(FP), DX
+	MOVQ dst+24(FP), DI
+	SHLQ $2, DX
+	LEAQ (DX)(DX*2), R9    // 3·ld
+	LEAQ (SI)(DX*4), R10   // rows 4..7
+	LEAQ (R10)(DX*4), R11  // rows 8..11
+	LEAQ (R11)(DX*4), R12  // rows 12..15
+	MOVQ CX, BX
+	SHRQ $3, BX
+	JZ   ttail
+
+tloop8:
+	T4x8(SI, 0)
+	T4x8(R10, 16)
+	T4x8(R11, 32)
+	T4x8(R12, 48)
+	ADDQ $32, SI
+	ADDQ $32, R10
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $512, DI
+	DECQ BX
+	JNZ  tloop8
+	VZEROUPPER
+
+ttail:
+	ANDQ $7, CX
+	JZ   tdone
+
+tloop1:
+	T4x1(SI, 0)
+	T4x1(R10, 16)
+	T4x1(R11, 32)
+	T4x1(R12, 48)
+	ADDQ $4, SI
+	ADDQ $4, R10
+	ADDQ $4, R11
+	ADDQ $4, R12
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  tloop1
+
+tdone:
+	RET

@@ -19,7 +19,7 @@ func TestPackTmp(t *testing.T) {
 		for range 20 {
 			t0 := time.Now()
 			for pc := 0; pc < n; pc += 256 {
-				packB(tr, x, n, pc, 0, 256, n, 16, d)
+				packB(tr, x, n, pc, 0, 256, n, 16, d, true)
 			}
 			best = min(best, time.Since(t0))
 		}

@@ -15,9 +15,16 @@
 // reference interpreter, which also solves in float64.
 //
 // A matrix counts as singular when a pivot of its partial-pivoting LU is no
-// larger than n·ε·max|aᵢⱼ| (ε = 2⁻⁵²): such a pivot is within the rounding
-// error of the elimination itself, so the answer would carry no correct
-// digits. This includes LAPACK's exact zero pivots.
+// larger than ε·‖A‖_F (ε = 2⁻⁵², Frobenius norm): such a pivot is within
+// the rounding error of the elimination itself, so the answer would carry
+// no correct digits. This includes LAPACK's exact zero pivots, and it is
+// close to, though not the same as, the reference interpreter's test of a
+// condition estimate against 1e16 (both reject [[1 1] [1 1+ε]]). A float32
+// matrix that is singular only up to float32 rounding is not singular in
+// float64, and is solved.
+//
+// The elimination is LAPACK's getf2: the first row of largest magnitude is
+// the pivot, multipliers are formed with the pivot's reciprocal.
 package linalg
 
 //go:generate go run gen.go

@@ -1,13 +1,16 @@
 //go:build ignore
 
 // gen writes small_gen.go: straight-line Gaussian elimination with partial
-// pivoting for n = 1..maxN. Unrolling with constant indices removes every
-// bounds check and loop branch and keeps the pivot row in registers.
+// pivoting for n = 1..maxN, one system (solve<n>x1, factor<n>) or two
+// interleaved (solve<n>x1x2). Unrolling with constant indices removes the
+// loop branches and most bounds checks and keeps the pivot row in
+// registers. Timings quoted below are one core, ns per 5×5 system, random
+// Gaussian matrices unless said otherwise.
 //
-// The pivot search is branch-free arithmetic on the magnitudes' bits: with
-// an if, random matrices mispredict about once per column (measured: 101 vs
-// 62 ns per 5×5 system against diagonally dominant ones), and the compiler
-// will not turn it into a conditional move because the result addresses a
+// The pivot search is branch-free arithmetic on the magnitudes' bits. With
+// an if, random matrices mispredict about once per column (101 ns, against
+// 62 for diagonally dominant ones that never exchange rows), and the
+// compiler will not make a conditional move of a value that addresses a
 // load.
 //
 // Run with `go generate ./internal/linalg`.
@@ -44,9 +47,10 @@ func main() {
 		solve(n)
 		solvePair(n)
 		factor(n)
+		subst(n)
 	}
 	p("// smallSolver returns the fused k = 1 kernel for n ≤ maxSmall.")
-	p("func smallSolver[T Float](n int) func(a, b, x []T) status {")
+	p("func smallSolver[T Float](n int) func(a, b, x []T, w *elimScratch) status {")
 	p("switch n {")
 	for n := 1; n <= maxN; n++ {
 		p("case %d: return solve%dx1[T]", n, n)
@@ -56,7 +60,7 @@ func main() {
 	p("}")
 	p("")
 	p("// smallPair returns the two-system k = 1 kernel for n ≤ maxSmall.")
-	p("func smallPair[T Float](n int) func(a, b, x, aB, bB, xB []T) bool {")
+	p("func smallPair[T Float](n int) func(a, b, x, aB, bB, xB []T, w, wB *elimScratch) bool {")
 	p("switch n {")
 	for n := 1; n <= maxN; n++ {
 		p("case %d: return solve%dx1x2[T]", n, n)
@@ -65,8 +69,18 @@ func main() {
 	p("return nil")
 	p("}")
 	p("")
+	p("// smallSubst returns the substitution kernel for n ≤ maxSmall.")
+	p("func smallSubst[T Float](n int) func(f *smallLU, b, x []T, k int) {")
+	p("switch n {")
+	for n := 1; n <= maxN; n++ {
+		p("case %d: return subst%d[T]", n, n)
+	}
+	p("}")
+	p("return nil")
+	p("}")
+	p("")
 	p("// smallFactor returns the LU kernel for n ≤ maxSmall.")
-	p("func smallFactor[T Float](n int) func(a []T, f *smallLU) status {")
+	p("func smallFactor[T Float](n int) func(a []T, f *smallLU, w *elimScratch) status {")
 	p("switch n {")
 	for n := 1; n <= maxN; n++ {
 		p("case %d: return factor%d[T]", n, n)
@@ -84,76 +98,92 @@ func main() {
 	}
 }
 
-// load copies A (and, for extra == "b", the right-hand side; for extra ==
-// "perm", each row's own index) into m, rows of width n+1, then rejects
-// non-finite and too-small matrices before any arithmetic.
-func load(n int, extra string) {
+// load computes the singularity threshold before any elimination and sends
+// matrices it cannot handle to the general path. It needs no copy of A: column 0 reads a and b directly.
+func load(n int, withB bool) {
 	p("a = a[:%d]", n*n)
-	if extra == "b" {
+	if withB {
 		p("b = b[:%d]", n)
 	}
-	p("var m0 [%d][%d]float64", n, n+1)
 	if n > 1 {
-		p("var m1 [%d][%d]float64", n, n+1)
+		p("m0 := &w[0]")
 	}
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			p("m0[%d][%d] = float64(a[%d])", i, j, i*n+j)
-		}
-		if extra == "b" {
-			p("m0[%d][%d] = float64(b[%d])", i, n, i)
-		} else {
-			p("m0[%d][%d] = %d", i, n, i)
-		}
+	if n > 2 {
+		p("m1 := &w[1]")
 	}
-	// Magnitudes compare as unsigned integers once the sign bit is cleared, and
-	// NaN sorts above Inf, so one integer max both scales and screens.
+	// ‖A‖_F² costs two float operations an element, where max|aᵢⱼ| would
+	// cost four integer ones. Out of its safe range (overflow, NaN, Inf,
+	// or so small that a reciprocal pivot could overflow) the matrix goes to
+	// the general path, which sorts out what exactly is wrong.
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(out, "s%d := max(", i)
+		fmt.Fprintf(out, "s%d := ", i)
 		for j := 0; j < n; j++ {
 			if j > 0 {
-				out.WriteString(", ")
+				out.WriteString(" + ")
 			}
-			fmt.Fprintf(out, "math.Float64bits(m0[%d][%d])&^signBit", i, j)
+			fmt.Fprintf(out, "float64(a[%d])*float64(a[%d])", i*n+j, i*n+j)
 		}
-		out.WriteString(")\n")
+		out.WriteString("\n")
 	}
-	fmt.Fprintf(out, "s := max(")
+	fmt.Fprintf(out, "s := ")
 	for i := 0; i < n; i++ {
 		if i > 0 {
-			out.WriteString(", ")
+			out.WriteString(" + ")
 		}
 		fmt.Fprintf(out, "s%d", i)
 	}
-	out.WriteString(")\n")
-	p("if s >= infBits { return notFinite }")
-	p("if s < minScaleBits { return tooSmall }")
-	p("tiny := %d * eps * math.Float64frombits(s)", n)
+	out.WriteString("\n")
+	p("if !(s >= minNorm2 && s <= math.MaxFloat64) { return useGeneral }")
+	p("tiny := eps * math.Sqrt(s)")
 }
 
-// eliminate runs the elimination, column j reading matrix m<j%2> and writing
-// the reduced rows into m<(j+1)%2>. Only loads use the data-dependent pivot
-// index; every store goes to a fixed address. Exchanging rows in place would
-// store through the pivot index, and the CPU's speculative loads of the next
-// rows then often collide with those stores (measured: 112 vs 101 ns per
-// 5×5 system with branches, 87 vs 62 on diagonally dominant matrices).
+// eliminate runs the elimination. Column 0 reads A from a (and b) and
+// column j > 0 from m<(j-1)%2>; column j writes the reduced rows into
+// m<j%2>. Only loads use the data-dependent pivot index; every store goes
+// to a fixed address. Exchanging rows in place stores through the pivot
+// index, and the CPU's early loads of the next column then collide with
+// those stores whenever rows really move (112 ns, against 88 for this).
 //
 // Pivot row j is left in variables u<j>_<c> for c in cols(j); with keepL
 // (factor) those are whole rows including L's multipliers and, in column
 // n, the row's original index; otherwise columns j..n, n being b.
 func eliminate(n int, keepL bool) {
-	last := n // the last column the elimination updates
-	cols := func(j int) (int, int) { return j, n }
+	last, lo := n, -1 // the last column updated; the first kept (-1: j)
 	if keepL {
-		last = n - 1
-		cols = func(int) (int, int) { return 0, n }
+		last, lo = n-1, 0
+	}
+	// at is the expression for element (row, c) of column j's input, with
+	// row a constant or a variable; rowVar names its slice of a for j = 0.
+	at := func(j int, row, rowVar string, c int) string {
+		switch {
+		case j > 0:
+			return fmt.Sprintf("m%d[%s][%d]", (j-1)%2, row, c)
+		case c < n:
+			return fmt.Sprintf("float64(%s[%d])", rowVar, c)
+		case keepL:
+			return fmt.Sprintf("float64(%s)", row)
+		default:
+			return fmt.Sprintf("float64(b[%s])", row)
+		}
+	}
+	rowOf := func(j int, row, name string) string {
+		if j > 0 {
+			return ""
+		}
+		p("%s := a[%s*%d : %s*%d+%d]", name, row, n, row, n, n)
+		return name
 	}
 	for j := 0; j < n; j++ {
-		src, dst := j%2, (j+1)%2
-		lo, hi := cols(j)
+		first := lo
+		if first < 0 {
+			first = j
+		}
 		if j+1 == n {
-			for c := lo; c <= hi; c++ {
-				p("u%d_%d := m%d[%d][%d]", j, c, src, j, c)
+			rv := rowOf(j, fmt.Sprint(j), fmt.Sprintf("ar%d", j))
+			for c := first; c <= n; c++ {
+				if keepL || c == j || c == n {
+					p("u%d_%d := %s", j, c, at(j, fmt.Sprint(j), rv, c))
+				}
 			}
 			p("if !(math.Abs(u%d_%d) > tiny) { return singular }", j, j)
 			p("d%d := 1 / u%d_%d", j, j, j)
@@ -166,33 +196,42 @@ func eliminate(n int, keepL bool) {
 		if j == 0 {
 			decl = ":="
 		}
-		p("pv, pj %s math.Float64bits(m%d[%d][%d])&^signBit, %d", decl, src, j, j, j)
+		col := func(i int) string {
+			if j == 0 {
+				return fmt.Sprintf("float64(a[%d])", i*n)
+			}
+			return at(j, fmt.Sprint(i), "", j)
+		}
+		p("pv, pj %s math.Float64bits(%s)&^signBit, %d", decl, col(j), j)
 		for i := j + 1; i < n; i++ {
-			p("q%d_%d := math.Float64bits(m%d[%d][%d]) &^ signBit", j, i, src, i, j)
+			p("q%d_%d := math.Float64bits(%s) &^ signBit", j, i, col(i))
 			p("gt%d_%d := -((pv - q%d_%d) >> 63)", j, i, j, i)
 			p("pv ^= (pv ^ q%d_%d) & gt%d_%d", j, i, j, i)
 			p("pj ^= (pj ^ %d) & int(gt%d_%d)", i, j, i)
 		}
-		for c := lo; c <= hi; c++ {
-			p("u%d_%d := m%d[pj][%d]", j, c, src, c)
+		rv := rowOf(j, "pj", fmt.Sprintf("ar%d_%d", j, j))
+		for c := first; c <= n; c++ {
+			p("u%d_%d := %s", j, c, at(j, "pj", rv, c))
 		}
 		p("if !(math.Abs(u%d_%d) > tiny) { return singular }", j, j)
 		p("d%d := 1 / u%d_%d", j, j, j)
 		for i := j + 1; i < n; i++ {
-			// Row i moves on unchanged in position, except that the pivot
-			// row's place is taken by row j: a branch-free select.
+			// Row i stays in its place, except that the pivot row's place is
+			// taken by row j: a branch-free select.
+			s := fmt.Sprintf("s%d_%d", j, i)
 			p("e%d_%d := uint(%d ^ pj)", j, i, i)
-			p("s%d_%d := %d ^ (%d & int(((e%d_%d|-e%d_%d)>>63)-1))", j, i, i, i^j, j, i, j, i)
-			p("l%d_%d := m%d[s%d_%d][%d] * d%d", j, i, src, j, i, j, j)
+			p("%s := %d ^ (%d & int(((e%d_%d|-e%d_%d)>>63)-1))", s, i, i^j, j, i, j, i)
+			rv := rowOf(j, s, fmt.Sprintf("ar%d_%d", j, i))
+			p("l%d_%d := %s * d%d", j, i, at(j, s, rv, j), j)
 			for c := j + 1; c <= last; c++ {
-				p("m%d[%d][%d] = m%d[s%d_%d][%d] - l%d_%d*u%d_%d", dst, i, c, src, j, i, c, j, i, j, c)
+				p("m%d[%d][%d] = %s - l%d_%d*u%d_%d", j%2, i, c, at(j, s, rv, c), j, i, j, c)
 			}
 			if keepL {
-				p("m%d[%d][%d] = l%d_%d", dst, i, j, j, i)
+				p("m%d[%d][%d] = l%d_%d", j%2, i, j, j, i)
 				for c := 0; c < j; c++ {
-					p("m%d[%d][%d] = m%d[s%d_%d][%d]", dst, i, c, src, j, i, c)
+					p("m%d[%d][%d] = %s", j%2, i, c, at(j, s, rv, c))
 				}
-				p("m%d[%d][%d] = m%d[s%d_%d][%d]", dst, i, n, src, j, i, n)
+				p("m%d[%d][%d] = %s", j%2, i, n, at(j, s, rv, n))
 			}
 		}
 	}
@@ -203,7 +242,7 @@ func solveBody(n int) []string {
 	saved := out
 	out = new(bytes.Buffer)
 	defer func() { out = saved }()
-	load(n, "b")
+	load(n, true)
 	eliminate(n, false)
 	p("x = x[:%d]", n)
 	for i := n - 1; i >= 0; i-- {
@@ -221,7 +260,7 @@ func solveBody(n int) []string {
 
 func solve(n int) {
 	p("// solve%dx1 solves one %d×%d system with one right-hand side.", n, n, n)
-	p("func solve%dx1[T Float](a, b, x []T) status {", n)
+	p("func solve%dx1[T Float](a, b, x []T, w *elimScratch) status {", n)
 	for _, l := range solveBody(n) {
 		p("%s", l)
 	}
@@ -231,19 +270,20 @@ func solve(n int) {
 }
 
 var (
-	localRE  = regexp.MustCompile(`\b(a|b|x|m0|m1|s|tiny|pv|pj|(?:s|q|gt|u|d|e|l|x)\d+(?:_\d+)?)\b`)
+	localRE  = regexp.MustCompile(`\b(a|b|x|w|m0|m1|s|tiny|pv|pj|(?:ar|s|q|gt|u|d|e|l|x)\d+(?:_\d+)?)\b`)
 	returnRE = regexp.MustCompile(`return \w+`)
 )
 
 // solvePair solves two systems in one straight line of code, statements
-// alternating. Each system alone is a chain of dependent latencies (loads
-// forwarded from stores, the pivot search, a division per column) too long
-// for the CPU to overlap with the next system; two chains side by side fill
-// the gaps. On any trouble it reports false and the caller redoes both
-// systems one at a time, so it writes x only after every check.
+// alternating. One system is a chain of dependent latencies (a pivot
+// search, then a division, per column) too long for the CPU to overlap
+// with the next system on its own; two side by side fill each other's gaps
+// (52 ns a system, against 72 one at a time). On any trouble it reports
+// false and the caller redoes both alone, so it writes x only after every
+// check.
 func solvePair(n int) {
 	p("// solve%dx1x2 solves two %d×%d systems with one right-hand side each.", n, n, n)
-	p("func solve%dx1x2[T Float](a, b, x, aB, bB, xB []T) bool {", n)
+	p("func solve%dx1x2[T Float](a, b, x, aB, bB, xB []T, w, wB *elimScratch) bool {", n)
 	one := solveBody(n)
 	var body, last []string
 	for _, l := range one {
@@ -264,8 +304,8 @@ func solvePair(n int) {
 
 func factor(n int) {
 	p("// factor%d factors one %d×%d matrix into f.", n, n, n)
-	p("func factor%d[T Float](a []T, f *smallLU) status {", n)
-	load(n, "perm")
+	p("func factor%d[T Float](a []T, f *smallLU, w *elimScratch) status {", n)
+	load(n, false)
 	eliminate(n, true)
 	for i := 0; i < n; i++ {
 		for c := 0; c < n; c++ {
@@ -275,6 +315,40 @@ func factor(n int) {
 		p("f.d[%d] = d%d", i, i)
 	}
 	p("return ok")
+	p("}")
+	p("")
+}
+
+// subst solves L·U·X = P·B for a factored matrix, one column of B at a
+// time, each column a straight line of n² multiply-adds with L and U at
+// constant indices. It reads a column of B whole before writing that
+// column of X, so x may be b.
+func subst(n int) {
+	p("// subst%d solves with a factored %d×%d matrix and k right-hand sides.", n, n, n)
+	p("func subst%d[T Float](f *smallLU, b, x []T, k int) {", n)
+	p("b, x = b[:%d*k], x[:%d*k]", n, n)
+	for i := 0; i < n; i++ {
+		p("p%d := f.perm[%d] * k", i, i)
+	}
+	p("for c := 0; c < k; c++ {")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(out, "y%d := float64(b[p%d+c])", i, i)
+		for j := 0; j < i; j++ {
+			fmt.Fprintf(out, " - f.lu[%d]*y%d", i*n+j, j)
+		}
+		out.WriteString("\n")
+	}
+	for i := n - 1; i >= 0; i-- {
+		fmt.Fprintf(out, "x%d := (y%d", i, i)
+		for j := i + 1; j < n; j++ {
+			fmt.Fprintf(out, " - f.lu[%d]*x%d", i*n+j, j)
+		}
+		fmt.Fprintf(out, ") * f.d[%d]\n", i)
+	}
+	for i := 0; i < n; i++ {
+		p("x[%d*k+c] = T(x%d)", i, i)
+	}
+	p("}")
 	p("}")
 	p("")
 }

@@ -10,6 +10,7 @@ import (
 
 // work is one block's scratch, reused for every system in the block.
 type work struct {
+	e    [2]elimScratch
 	f    smallLU
 	lu   []float64 // n·n: the factored copy of A
 	rhs  []float64 // n·k: right-hand sides, then the solution
@@ -26,6 +27,11 @@ func (w *work) grow(n, k int) {
 	}
 }
 
+const (
+	signBit = 1 << 63
+	infBits = 0x7ff0000000000000 // bits of +Inf: any |v| at or above it is not finite
+)
+
 // lapack is gonum's pure-Go LAPACK, row-major like our buffers.
 var lapack gonum.Implementation
 
@@ -36,19 +42,22 @@ var lapack gonum.Implementation
 func generalSolve[T Float](w *work, a, b, x []T, n, k int) status {
 	w.grow(n, k)
 	lu, rhs, ipiv := w.lu[:n*n], w.rhs[:n*k], w.ipiv[:n]
-	// max|aᵢⱼ| on the bits, as in the generated kernels: an integer max is a
-	// conditional move, where a float max must order NaNs and signed zeros.
-	var s uint64
-	for i, v := range a[:n*n] {
-		f := float64(v)
-		s = max(s, math.Float64bits(f)&^signBit)
-		lu[i] = f
-	}
-	if s >= infBits {
+	mx, s := load(a[:n*n], lu)
+	if mx >= infBits {
 		return notFinite
 	}
+	norm := math.Sqrt(s)
+	if !(s >= minNorm2 && s <= math.MaxFloat64) && mx > 0 {
+		// ‖A‖_F² under- or overflowed: scale by max|aᵢⱼ| (dividing, as 1/m
+		// overflows for a subnormal m).
+		m, s := math.Float64frombits(mx), 0.0
+		for _, v := range lu {
+			s += (v / m) * (v / m)
+		}
+		norm = m * math.Sqrt(s)
+	}
 	lapack.Dgetrf(n, n, lu, n, ipiv)
-	tiny := float64(n) * eps * math.Float64frombits(s)
+	tiny := eps * norm
 	for i := 0; i < n; i++ {
 		if !(math.Abs(lu[i*n+i]) > tiny) {
 			return singular
@@ -80,6 +89,35 @@ func generalSolve[T Float](w *work, a, b, x []T, n, k int) status {
 		x[i] = T(v)
 	}
 	return ok
+}
+
+// load converts a into lu and returns the bits of max|aᵢⱼ| (NaN sorts above
+// Inf) and ‖A‖_F², with four independent chains of each: one chain would
+// cost the latency of an add or a conditional move per element.
+func load[T Float](a []T, lu []float64) (mx uint64, s float64) {
+	lu = lu[:len(a)]
+	var m0, m1, m2, m3 uint64
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		f0, f1, f2, f3 := float64(a[i]), float64(a[i+1]), float64(a[i+2]), float64(a[i+3])
+		lu[i], lu[i+1], lu[i+2], lu[i+3] = f0, f1, f2, f3
+		m0 = max(m0, math.Float64bits(f0)&^signBit)
+		m1 = max(m1, math.Float64bits(f1)&^signBit)
+		m2 = max(m2, math.Float64bits(f2)&^signBit)
+		m3 = max(m3, math.Float64bits(f3)&^signBit)
+		s0 += f0 * f0
+		s1 += f1 * f1
+		s2 += f2 * f2
+		s3 += f3 * f3
+	}
+	for ; i < len(a); i++ {
+		f := float64(a[i])
+		lu[i] = f
+		m0 = max(m0, math.Float64bits(f)&^signBit)
+		s0 += f * f
+	}
+	return max(m0, m1, m2, m3), (s0 + s1) + (s2 + s3)
 }
 
 // cholesky factors the symmetric part of one matrix into out. Below gonum's

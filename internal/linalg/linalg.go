@@ -40,15 +40,32 @@ func Solve[T Float](a, b, x []T, n, k, batch int) error {
 	var body func(w *work, lo, hi int) (int, status)
 	switch {
 	case n <= maxSmall && k == 1:
-		kern := smallSolver[T](n)
+		kern, pair := smallSolver[T](n), smallPair[T](n)
+		one := func(w *work, i int) status {
+			ai, bi, xi := a[i*nn:(i+1)*nn], b[i*n:(i+1)*n], x[i*n:(i+1)*n]
+			st := kern(ai, bi, xi, &w.e[0])
+			if st == useGeneral {
+				st = generalSolve(w, ai, bi, xi, n, 1)
+			}
+			return st
+		}
 		body = func(w *work, lo, hi int) (int, status) {
-			for i := lo; i < hi; i++ {
-				ai, bi, xi := a[i*nn:(i+1)*nn], b[i*n:(i+1)*n], x[i*n:(i+1)*n]
-				st := kern(ai, bi, xi)
-				if st == tooSmall {
-					st = generalSolve(w, ai, bi, xi, n, 1)
+			i := lo
+			for ; i+1 < hi; i += 2 {
+				j := i + 1
+				if pair(a[i*nn:j*nn], b[i*n:j*n], x[i*n:j*n], a[j*nn:(j+1)*nn], b[j*n:(j+1)*n], x[j*n:(j+1)*n], &w.e[0], &w.e[1]) {
+					continue
 				}
-				if st != ok {
+				// Trouble in either: redo both alone to learn which.
+				if st := one(w, i); st != ok {
+					return i, st
+				}
+				if st := one(w, j); st != ok {
+					return j, st
+				}
+			}
+			for ; i < hi; i++ {
+				if st := one(w, i); st != ok {
 					return i, st
 				}
 			}
@@ -71,7 +88,7 @@ func Solve[T Float](a, b, x []T, n, k, batch int) error {
 }
 
 // Inv writes the inverse of each n×n matrix a[i·n·n:] to out[i·n·n:]. a is
-// not modified. Errors are as for Solve.
+// not modified unless out is a, which is allowed. Errors are as for Solve.
 func Inv[T Float](a, out []T, n, batch int) error {
 	if err := checkLens("Inv", n, n, batch, buf{"a", len(a), n * n}, buf{"out", len(out), n * n}); err != nil {
 		return err
@@ -97,8 +114,8 @@ func Inv[T Float](a, out []T, n, batch int) error {
 
 // Cholesky writes to out[i·n·n:] the lower-triangular L (zeros above the
 // diagonal) with S = L·Lᵀ, where S = (A+Aᵀ)/2 is the symmetric part of
-// A = a[i·n·n:]; for a symmetric A that is A itself. a is not modified. A
-// system whose S is not positive definite, or holds NaN or ±Inf, fails with
+// A = a[i·n·n:]; for a symmetric A that is A itself. a is not modified
+// unless out is a, which is allowed. A system whose S is not positive definite, or holds NaN or ±Inf, fails with
 // "system i: …" wrapping ErrNotPositiveDefinite.
 func Cholesky[T Float](a, out []T, n, batch int) error {
 	if err := checkLens("Cholesky", n, n, batch, buf{"a", len(a), n * n}, buf{"out", len(out), n * n}); err != nil {
@@ -119,24 +136,30 @@ func Cholesky[T Float](a, out []T, n, batch int) error {
 	return systemError(at, st, a, n, true)
 }
 
-// smallMulti is the body for n ≤ maxSmall with several right-hand sides
-// (b == nil: the inverse): generated factorization, looped substitution.
+// smallMulti is the body for n ≤ maxSmall with several right-hand sides:
+// generated factorization and substitution. b == nil means B = I (the
+// inverse).
 func smallMulti[T Float](a, b, x []T, n, k int) func(w *work, lo, hi int) (int, status) {
-	factor := smallFactor[T](n)
+	factor, subst := smallFactor[T](n), smallSubst[T](n)
 	nn, nk := n*n, n*k
+	var eye []T
+	if b == nil {
+		eye = make([]T, nn)
+		for i := 0; i < n; i++ {
+			eye[i*n+i] = 1
+		}
+	}
 	return func(w *work, lo, hi int) (int, status) {
-		w.grow(n, k)
 		for i := lo; i < hi; i++ {
-			ai, xi := a[i*nn:(i+1)*nn], x[i*nk:(i+1)*nk]
-			var bi []T
+			ai, bi, xi := a[i*nn:(i+1)*nn], eye, x[i*nk:(i+1)*nk]
 			if b != nil {
 				bi = b[i*nk : (i+1)*nk]
 			}
-			st := factor(ai, &w.f)
-			if st == tooSmall {
+			st := factor(ai, &w.f, &w.e[0])
+			if st == useGeneral {
 				st = generalSolve(w, ai, bi, xi, n, k)
 			} else if st == ok {
-				luSolve(&w.f, n, bi, xi, k, w.rhs)
+				subst(&w.f, bi, xi, k)
 			}
 			if st != ok {
 				return i, st
