@@ -17,12 +17,19 @@ type Pass struct {
 // Passes is the pipeline, in order.
 var Passes = []Pass{
 	{"lower", "replace loops by batched primitives (vmap.Lower)", lower},
+	{"fold", "evaluate small all-constant subexpressions once", fold},
+	{"simplify", "algebraic identities: reshape chains, x·1, x+0, scale of scale", simplify},
 	{"transposes", "fold transpose chains; absorb transposes into matmul operands", foldTransposes},
+	{"cse", "merge identical subexpressions", cse},
 }
 
 // Order lists the constraints on Passes; a test checks them.
 var Order = []struct{ Before, After, Why string }{
 	{"lower", "transposes", "lowering moves batch dims with transposes; folding removes them"},
+	{"lower", "fold", "lowering hoists loop-invariant values, exposing constant subexpressions"},
+	{"lower", "simplify", "lowering emits the reshape chains simplify collapses"},
+	{"simplify", "transposes", "collapsed reshapes let a transpose reach the matmul it feeds"},
+	{"transposes", "cse", "transpose folding rebuilds matmuls; cse then merges what became equal"},
 }
 
 // Options tune a Run.
