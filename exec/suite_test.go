@@ -7,6 +7,7 @@ import (
 
 	"github.com/loomtensor/loom/exec"
 	"github.com/loomtensor/loom/graph"
+	"github.com/loomtensor/loom/internal/gemm"
 	"github.com/loomtensor/loom/internal/optest"
 )
 
@@ -29,4 +30,10 @@ func TestOpLoopsReference(t *testing.T) {
 
 func TestOpLoopsCPU(t *testing.T) {
 	optest.Loops(t, runner(exec.OnCPU(), exec.Debug("")), runner(exec.Reference()))
+}
+
+// The same suite with loom's own GEMM, whether or not OpenBLAS is loaded.
+func TestOpLoopsCPUPureGoGEMM(t *testing.T) {
+	defer gemm.ForceGo(gemm.ForceGo(true))
+	optest.Loops(t, runner(exec.OnCPU()), runner(exec.Reference()))
 }

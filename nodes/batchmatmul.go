@@ -33,11 +33,25 @@ type BatchMatMulOp struct {
 	// optimizer sets them to absorb batch-dim transposes; the CPU kernel then
 	// reads the operand with strides instead of copying it.
 	PermA, PermB []int
+	// Alpha scales the product (0 means 1): the optimizer folds a Scale of
+	// the result into the GEMM's output pass.
+	Alpha float64
 }
+
+// alpha is the product's scale.
+func (o *BatchMatMulOp) alpha() float64 {
+	if o.Alpha == 0 {
+		return 1
+	}
+	return o.Alpha
+}
+
+// Scale returns the product's scale factor (1 when Alpha is unset).
+func (o *BatchMatMulOp) Scale() float64 { return o.alpha() }
 
 // plain is o without operand permutations.
 func (o *BatchMatMulOp) plain() *BatchMatMulOp {
-	return &BatchMatMulOp{TransA: o.TransA, TransB: o.TransB}
+	return &BatchMatMulOp{TransA: o.TransA, TransB: o.TransB, Alpha: o.Alpha}
 }
 
 // bmPerm is the full-rank permutation for a batch-dim permutation p.
@@ -63,6 +77,9 @@ func (*BatchMatMulOp) Name() string { return "BatchMatMul" }
 
 func (o *BatchMatMulOp) Attrs() string {
 	var s []string
+	if o.Alpha != 0 && o.Alpha != 1 {
+		s = append(s, fmt.Sprintf("alpha %g", o.Alpha))
+	}
 	if o.PermA != nil {
 		s = append(s, fmt.Sprintf("permA %v", o.PermA))
 	}
@@ -189,6 +206,11 @@ func (o *BatchMatMulOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	for i := range ia {
 		bmGemm(c[i*sc:(i+1)*sc], a[ia[i]*sa:], b[ib[i]*sb:], l)
 	}
+	if al := o.alpha(); al != 1 {
+		for i := range c {
+			c[i] *= al
+		}
+	}
 	return dense.FromF64(t.DType, t.Shape, c), nil
 }
 
@@ -228,7 +250,7 @@ func (o *BatchMatMulOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, e
 		nb--
 	}
 	xs, p := alignBatch(in, bdim, nb)
-	return checked(graph.Apply(&BatchMatMulOp{TransA: o.TransA, TransB: o.TransB}, xs...), p)
+	return checked(graph.Apply(&BatchMatMulOp{TransA: o.TransA, TransB: o.TransB, Alpha: o.Alpha}, xs...), p)
 }
 
 // alignBatch lifts operands that each have nb leading batch dims to nb+1, the

@@ -21,6 +21,7 @@ var Passes = []Pass{
 	{"simplify", "algebraic identities: reshape chains, x·1, x+0, scale of scale", simplify},
 	{"transposes", "fold transpose chains; absorb transposes into matmul operands", foldTransposes},
 	{"cse", "merge identical subexpressions", cse},
+	{"epilogue", "fold a scale of a matmul's result into the GEMM", epilogue},
 }
 
 // Order lists the constraints on Passes; a test checks them.
@@ -30,6 +31,8 @@ var Order = []struct{ Before, After, Why string }{
 	{"lower", "simplify", "lowering emits the reshape chains simplify collapses"},
 	{"simplify", "transposes", "collapsed reshapes let a transpose reach the matmul it feeds"},
 	{"transposes", "cse", "transpose folding rebuilds matmuls; cse then merges what became equal"},
+	{"cse", "epilogue", "fusing needs true use counts, which duplicates would inflate"},
+	{"lower", "epilogue", "the matmuls to fuse into are the ones lowering creates"},
 }
 
 // Options tune a Run.

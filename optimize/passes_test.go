@@ -52,3 +52,22 @@ func TestFoldTransposes(t *testing.T) {
 		assert.False(t, isT, "transpose left: %s", graph.Format(outs...))
 	}
 }
+
+func TestEpilogueFoldsScale(t *testing.T) {
+	g := graph.New()
+	a := g.Input("a", tensor.Float32, 2, 3, 4)
+	b := g.Input("b", tensor.Float32, 2, 4, 5)
+	mm := nodes.BatchMatMul(a, b, false, false)
+	only := nodes.Scale(nodes.Scale(mm, 2), 3)
+	outs, err := Run([]*graph.Node{only}, Options{Verify: true})
+	require.NoError(t, err)
+	op, ok := outs[0].Op().(*nodes.BatchMatMulOp)
+	require.True(t, ok, graph.Format(outs...))
+	assert.Equal(t, 6.0, op.Alpha)
+
+	shared := nodes.BatchMatMul(b, nodes.Transpose(b, 0, 2, 1), false, false)
+	outs, err = Run([]*graph.Node{nodes.Scale(shared, 2), shared}, Options{Verify: true})
+	require.NoError(t, err)
+	_, isScale := outs[0].Op().(*nodes.Unary)
+	assert.True(t, isScale, "a product used twice keeps its separate scale")
+}

@@ -9,12 +9,19 @@
 package cpu
 
 import (
+	"fmt"
+	"os"
+	"time"
+
 	"gorgonia.org/tensor"
 
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/internal/parallel"
 )
+
+// profile (LOOM_PROFILE=1) prints each kernel's time to stderr.
+var profile = os.Getenv("LOOM_PROFILE") != ""
 
 // Backend runs programs on the host's cores.
 type Backend struct{}
@@ -36,7 +43,11 @@ func (b Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dens
 		for k, x := range in {
 			args[k] = env[x]
 		}
+		start := time.Now()
 		v, err := b.node(n, args)
+		if profile {
+			fmt.Fprintf(os.Stderr, "loom: %8.3f ms  %%%d %s %s\n", time.Since(start).Seconds()*1e3, n.ID(), n.Op().Name(), n.Type())
+		}
 		if err != nil {
 			if _, ok := err.(*graph.RunError); !ok {
 				err = &graph.RunError{Node: n, Err: err}

@@ -44,7 +44,8 @@ func batchMatMul(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, erro
 	}
 	out := n.Shape()
 	if nb == 0 {
-		return gemmInto(a, b, out, op.TransA, op.TransB, m, nn, k, 0, 0, 1)
+		c := dense.Zeros(a.Dtype(), out)
+		return c, gemmAt(a, b, c, op.TransA, op.TransB, op.Scale(), m, nn, k, 0, 0, 0, 0, 0, 0, 1), nil
 	}
 	dims := out[:nb]
 	strA, strB := batchStrides(sa, op.PermA), batchStrides(sb, op.PermB)
@@ -71,7 +72,7 @@ func batchMatMul(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, erro
 			offB += idx[j] * d.b
 			offC += idx[j] * d.c
 		}
-		if !gemmAt(a, b, c, op.TransA, op.TransB, m, nn, k, offA, offB, offC, inner.a, inner.b, inner.c, inner.size) {
+		if !gemmAt(a, b, c, op.TransA, op.TransB, op.Scale(), m, nn, k, offA, offB, offC, inner.a, inner.b, inner.c, inner.size) {
 			return nil, false, nil
 		}
 		j := len(idx) - 1
@@ -106,7 +107,7 @@ func batchStrides(shape, perm []int) []int {
 }
 
 // gemmAt runs batch products c[offC+i·sc] = a[offA+i·sa]·b[offB+i·sb].
-func gemmAt(a, b, c *tensor.Dense, tA, tB bool, m, n, k, offA, offB, offC, sa, sb, sc, batch int) bool {
+func gemmAt(a, b, c *tensor.Dense, tA, tB bool, alpha float64, m, n, k, offA, offB, offC, sa, sb, sc, batch int) bool {
 	lda, ldb := k, n
 	if tA {
 		lda = m
@@ -116,9 +117,9 @@ func gemmAt(a, b, c *tensor.Dense, tA, tB bool, m, n, k, offA, offB, offC, sa, s
 	}
 	switch a.Dtype() {
 	case tensor.Float32:
-		gemm.SgemmBatch(tA, tB, m, n, k, 1, a.Float32s()[offA:], lda, sa, b.Float32s()[offB:], ldb, sb, 0, c.Float32s()[offC:], n, sc, batch)
+		gemm.SgemmBatch(tA, tB, m, n, k, float32(alpha), a.Float32s()[offA:], lda, sa, b.Float32s()[offB:], ldb, sb, 0, c.Float32s()[offC:], n, sc, batch)
 	case tensor.Float64:
-		gemm.DgemmBatch(tA, tB, m, n, k, 1, a.Float64s()[offA:], lda, sa, b.Float64s()[offB:], ldb, sb, 0, c.Float64s()[offC:], n, sc, batch)
+		gemm.DgemmBatch(tA, tB, m, n, k, alpha, a.Float64s()[offA:], lda, sa, b.Float64s()[offB:], ldb, sb, 0, c.Float64s()[offC:], n, sc, batch)
 	default:
 		return false
 	}

@@ -23,6 +23,7 @@ var (
 		b unsafe.Pointer, ldb int32, beta float64, c unsafe.Pointer, ldc int32)
 	cGetThreads func() int32
 	cSetThreads func(n int32)
+	cCoreName   func() string
 )
 
 var (
@@ -74,6 +75,17 @@ func Reason() string {
 func Library() string {
 	load()
 	return library
+}
+
+// CoreName is the kernel set OpenBLAS picked for this CPU
+// (openblas_get_corename: "Haswell", "Zen", "SkylakeX", "Cooperlake", ...),
+// or "" when unknown. Callers use it to tell whether OpenBLAS runs AVX-512
+// kernels here: a build that predates the CPU falls back to older ones.
+func CoreName() string {
+	if !Available() || cCoreName == nil {
+		return ""
+	}
+	return cCoreName()
 }
 
 func mustLoad() {

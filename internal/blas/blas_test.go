@@ -22,7 +22,7 @@ func TestReasonConsistent(t *testing.T) {
 		if Reason() != "" || Library() == "" {
 			t.Fatalf("available but Reason=%q Library=%q", Reason(), Library())
 		}
-		t.Logf("loaded %s, %d threads", Library(), NumThreads())
+		t.Logf("loaded %s, %d threads, core %q", Library(), NumThreads(), CoreName())
 		return
 	}
 	if Reason() == "" {

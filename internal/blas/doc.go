@@ -14,8 +14,10 @@
 // Debian/Ubuntu locations /usr/lib/x86_64-linux-gnu/libopenblas.so.0 and
 // /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0.
 //
-// Threads: OpenBLAS keeps a process-wide thread count. WithThreads lowers it
-// for the duration of a function and restores it when the last concurrent
-// user leaves, so a batch split across loom's worker pool does not
-// oversubscribe the cores, and other users see the count they set.
+// Threads: OpenBLAS keeps a process-wide thread count. SingleThreaded lowers
+// it to one for the duration of a function and restores it when the last
+// concurrent caller leaves, so that loom can run OpenBLAS on its own worker
+// pool (one call per worker) without OpenBLAS's threads competing with the
+// pool; other users of the library see the count they set once loom's call
+// returns. CoreName tells which kernel set OpenBLAS chose for this CPU.
 package blas

@@ -55,5 +55,8 @@ func bind(h uintptr) error {
 		purego.RegisterFunc(&cGetThreads, g)
 		purego.RegisterFunc(&cSetThreads, st)
 	}
+	if cn, err := purego.Dlsym(h, "openblas_get_corename"); err == nil {
+		purego.RegisterFunc(&cCoreName, cn)
+	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package gemm
 
 import (
+	"strings"
+	"sync"
+
 	"github.com/loomtensor/loom/internal/blas"
 	"github.com/loomtensor/loom/internal/parallel"
 )
@@ -10,13 +13,38 @@ import (
 // small to split without edge and hand-off losses.
 const bigGemmFlops = 2 * 256 * 256 * 256
 
-// goBelowFlops: GEMMs of at most this much work take the Go path even when
-// OpenBLAS is loaded. Measured on 2 Zen cores (pairs of alternating runs,
-// medians; see BenchmarkAttention and BenchmarkSmall): at 64³–256³ and for
-// attention's 512×512×64 / 512×64×512 batches the Go path was 1.0–2× faster
-// than OpenBLAS (whose beta=0 pass over C and per-call overhead dominate
-// there); from 512³ up OpenBLAS is as fast or faster.
-const goBelowFlops = 2 * 256 * 256 * 256
+// preferBLAS says whether OpenBLAS (when loaded) should run a batch of
+// GEMMs of this shape, rather than the Go path. Measured on 2 Zen cores, as
+// medians of alternating runs (BenchmarkAttention, BenchmarkSgemm):
+//   - Go AVX-512 kernels against an OpenBLAS running pre-AVX-512 kernels (a
+//     build older than the CPU; 0.3.21 picks "Haswell" on Zen5): Go was
+//     1.6–1.8× faster at every size, so OpenBLAS is not used at all.
+//   - Otherwise, batches spread over the workers one GEMM each (overBatch):
+//     the Go AVX2 path was 1.2–1.4× faster on attention's 512×512×64 and
+//     512×64×512 (also with dk=128) and equal on 16 × 128³; OpenBLAS's
+//     separate beta=0 pass over C and its per-call set-up cost it there.
+//   - Single GEMMs up to 256³ (2·256³ flops): Go equal or faster.
+//   - Larger single GEMMs: within ±10% either way against Go AVX2; OpenBLAS
+//     keeps them.
+func preferBLAS(m, n, k, batch int) bool {
+	if level() == levelAVX512 && !blasWide() {
+		return false
+	}
+	flops := 2 * m * n * k
+	if batch > 1 && overBatch(batch, flops) {
+		return false
+	}
+	return flops > 2*256*256*256
+}
+
+// blasWide reports whether OpenBLAS runs AVX-512 kernels on this CPU.
+var blasWide = sync.OnceValue(func() bool {
+	switch strings.ToLower(blas.CoreName()) {
+	case "skylakex", "cooperlake", "sapphirerapids":
+		return true
+	}
+	return false
+})
 
 // overBatch reports whether to run whole batch elements on separate workers
 // rather than one element at a time split across them: yes when there are
@@ -34,12 +62,8 @@ func goBatch[T float32 | float64](cf *config[T], tA, tB bool, m, n, k int, alpha
 	a []T, lda, sA int, b []T, ldb, sB int, beta T, c []T, ldc, sC int, batch int) {
 	flops := 2 * m * n * k
 	if batch > 1 && overBatch(batch, flops) {
-		parallel.For(batch, max(1, minBlockFlops/flops), func(lo, hi int) {
-			w := getWork(cf, m, n, k)
-			for i := lo; i < hi; i++ {
-				cf.run(w, tA, tB, m, n, k, alpha, a[i*sA:], lda, b[i*sB:], ldb, beta, c[i*sC:], ldc)
-			}
-			putWork(w)
+		dynFor(batch, func(i int) {
+			cf.seq(tA, tB, m, n, k, alpha, a[i*sA:], lda, b[i*sB:], ldb, beta, c[i*sC:], ldc)
 		})
 		return
 	}
@@ -56,15 +80,16 @@ var blasThreads bool
 // blasRowUnit keeps strip boundaries on OpenBLAS's register-tile multiples.
 const blasRowUnit = 16
 
-// blasBatch runs on OpenBLAS the same way goBatch runs on Go: on loom's
-// worker pool, OpenBLAS held to one thread (blas.SingleThreaded), each worker
-// calling it on whole batch elements or on strips of one GEMM. Measured on
-// 2 cores this matches OpenBLAS's own threading on single GEMMs (1024³:
-// 188 vs 190 GFLOP/s; 2048³: 195 vs 194), beats it 1.2–1.5× on attention
-// batches, and — the deciding point — never wakes OpenBLAS's worker threads,
-// which spin for ~0.1 s after each threaded call and halved the speed of
-// the Go code that ran next (Sgemm 1024 on the Go path: 88 instead of 175
-// GFLOP/s right after an OpenBLAS-threaded call).
+// blasBatch runs OpenBLAS the way goBatch runs Go: on loom's worker pool,
+// OpenBLAS held to one thread (blas.SingleThreaded), each worker calling it
+// on whole batch elements or on a strip of one GEMM. Measured on 2 cores
+// (medians of 7): attention batches ran at 126/118 GFLOP/s this way against
+// 90/79 calling OpenBLAS per element with its own threads. On back-to-back
+// single GEMMs its own threads were faster (512³/1024³/2048³: 176/189/200
+// against 120/156/188; two single-threaded OpenBLAS calls slow each other by
+// ~35%), but those threads keep spinning for up to ~0.1 s after each call
+// and meanwhile halve the speed of whatever Go code runs next (Sgemm 1024 on
+// the Go path: 88 instead of 175 GFLOP/s) — in loom, always the next kernel.
 func blasBatch[T float32 | float64](bf blasFn[T], tA, tB bool, m, n, k int, alpha T,
 	a []T, lda, sA int, b []T, ldb, sB int, beta T, c []T, ldc, sC int, batch int) {
 	if blasThreads {
@@ -76,10 +101,8 @@ func blasBatch[T float32 | float64](bf blasFn[T], tA, tB bool, m, n, k int, alph
 	flops := 2 * m * n * k
 	blas.SingleThreaded(func() {
 		if batch > 1 && overBatch(batch, flops) {
-			parallel.For(batch, max(1, minBlockFlops/flops), func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					bf(tA, tB, m, n, k, alpha, a[i*sA:], lda, b[i*sB:], ldb, beta, c[i*sC:], ldc)
-				}
+			dynFor(batch, func(i int) {
+				bf(tA, tB, m, n, k, alpha, a[i*sA:], lda, b[i*sB:], ldb, beta, c[i*sC:], ldc)
 			})
 			return
 		}

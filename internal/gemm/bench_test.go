@@ -3,17 +3,27 @@ package gemm
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/loomtensor/loom/internal/blas"
 )
 
-// benchPaths runs fn under each backend: "go" (OpenBLAS bypassed, assembly
-// kernels when the CPU has them) and "openblas" (skipped without it).
+// benchPaths runs fn under each backend: "go" (OpenBLAS bypassed, the best
+// kernels this CPU has), "go-avx2" (when that is not already "go"), and
+// "openblas" (skipped without it; used for every size, whatever preferBLAS
+// would choose).
 func benchPaths(b *testing.B, fn func(b *testing.B)) {
 	b.Run("go", func(b *testing.B) {
 		defer ForceGo(ForceGo(true))
 		fn(b)
 	})
+	if hwLevel > levelAVX2 {
+		b.Run("go-avx2", func(b *testing.B) {
+			defer ForceGo(ForceGo(true))
+			defer maxLevel.Store(maxLevel.Swap(levelAVX2))
+			fn(b)
+		})
+	}
 	b.Run("openblas", func(b *testing.B) {
 		if !blas.Available() {
 			b.Skip(blas.Reason())
@@ -96,6 +106,13 @@ func BenchmarkAttention(b *testing.B) {
 		defer ForceGo(ForceGo(true))
 		run(b)
 	})
+	if hwLevel > levelAVX2 {
+		b.Run("go-avx2", func(b *testing.B) {
+			defer ForceGo(ForceGo(true))
+			defer maxLevel.Store(maxLevel.Swap(levelAVX2))
+			run(b)
+		})
+	}
 	for _, mode := range []struct {
 		name    string
 		threads bool
@@ -109,6 +126,10 @@ func BenchmarkAttention(b *testing.B) {
 			defer func(t bool) { blasThreads = t }(blasThreads)
 			blasThreads = mode.threads
 			run(b)
+			if mode.threads {
+				// Let OpenBLAS's spinning threads park before the next benchmark.
+				time.Sleep(300 * time.Millisecond)
+			}
 		})
 	}
 }

@@ -3,20 +3,26 @@
 //
 // Why it exists: every contraction the optimizer emits (MatMul, batched
 // MatMul from vmap, attention) ends here, and GEMM dominates model run time.
-// It dispatches to OpenBLAS when internal/blas could load it (fastest), and
-// otherwise to a BLIS-style pure-Go implementation that needs no cgo and no
-// system library: operands are packed into cache-sized panels (pack.go,
-// driver.go) and multiplied by Go assembly AVX2+FMA micro-kernels (6×16
-// float32, 6×8 float64; kernel_amd64.s), or by portable Go micro-kernels
-// (kernel_generic.go) when the CPU lacks AVX2/FMA or is not amd64. The choice
-// is made at run time; Backend reports it and ForceGo lets tests and
-// benchmarks pin the Go path.
 //
-// Parallelism uses internal/parallel's fixed pool: a large GEMM is split into
-// independent row (or column) strips of C, one per worker; a batch of small
-// GEMMs is split across workers by batch element. With OpenBLAS, a batch of
-// small GEMMs likewise runs one element per worker inside
-// blas.SingleThreaded (OpenBLAS's own threads would otherwise contend with
-// the pool); large GEMMs are handed to OpenBLAS one at a time and it threads
-// them itself. The OpenBLAS thread count is restored afterwards.
+// Two implementations, chosen per call:
+//
+//   - A BLIS-style pure-Go path that needs no cgo and no system library:
+//     operands are packed into cache-sized panels (pack.go, pack_amd64.s) and
+//     multiplied by assembly micro-kernels — AVX-512 6×64 float32 / 6×32
+//     float64 (kernel512_amd64.s) or AVX2+FMA 6×16 / 6×8 (kernel_amd64.s) —
+//     or by portable Go micro-kernels (kernel_generic.go) on CPUs without
+//     AVX2/FMA and on other architectures. The level is picked at run time
+//     from CPUID; Backend reports it.
+//   - OpenBLAS through internal/blas when it loads, for the shapes where it
+//     measured faster (preferBLAS in batch.go): large single GEMMs, and not
+//     at all when our AVX-512 kernels face an OpenBLAS running older kernels.
+//
+// Parallelism uses internal/parallel's pool with dynamic hand-out (dynFor in
+// par.go): a large GEMM packs the shared operand once with all workers, then
+// the workers take strips of C; a batch of small GEMMs (attention) hands out
+// whole GEMMs. OpenBLAS runs the same way, held to one thread per worker by
+// blas.SingleThreaded, because its own threads spin after each call and
+// halved the speed of the Go code that ran next.
+//
+// ForceGo pins the Go path (tests and benchmarks cover both paths in one run).
 package gemm

@@ -3,8 +3,6 @@ package gemm
 import (
 	"sync"
 	"unsafe"
-
-	"github.com/loomtensor/loom/internal/parallel"
 )
 
 // kernFn computes one full mr×nr tile from packed panels:
@@ -21,19 +19,36 @@ type config[T float32 | float64] struct {
 	asmPack    bool // pack with the assembly routines of pack_amd64.s
 }
 
-// Block sizes for Zen3 (32 KiB L1d, 512 KiB L2 per core), tuned by measurement
-// (see bench_test.go): float32 kc=256 makes a B micro-panel 16 KiB, half of L1;
-// mc=144 makes the A block 144 KiB, well inside L2 with room for B traffic.
-// float64 halves mc to keep the A block the same size in bytes.
+// Kernel levels, best last; hwLevel is what the running CPU supports (set in
+// kernel_amd64.go's init from its CPUID feature bits).
+const (
+	levelGeneric = iota
+	levelAVX2
+	levelAVX512
+)
+
+var levelNames = [...]string{"go-generic", "go-avx2", "go-avx512"}
+
+var hwLevel = levelGeneric
+
+// Configs per level. Block sizes were chosen for Zen3 (32 KiB L1d, 512 KiB L2
+// per core): float32 AVX2 kc=256 makes a B micro-panel (kc×16) 16 KiB, half
+// of L1, and mc=144 an A block of 144 KiB, well inside L2; float64 halves mc
+// to keep the A block's bytes. On the measuring machine (a Zen5-class EPYC:
+// 48 KiB L1d, 1 MiB L2) mc 72–288 × kc 192–512 measured the same within
+// noise for AVX2, so the Zen3-safe sizes stay; for AVX-512 (B rows of 256
+// bytes) kc 192–384 beat 96–128 by ~5% at 512³–1024³, so kc=256 there too.
 var (
-	s32Asm *config[float32] // nil without AVX2+FMA
-	s64Asm *config[float64]
-	s32Gen = &config[float32]{mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, kern: kernGeneric[float32](6, 16)}
-	s64Gen = &config[float64]{mr: 6, nr: 8, mc: 72, kc: 256, nc: 4080, kern: kernGeneric[float64](6, 8)}
+	s32Cfg = [3]*config[float32]{
+		levelGeneric: {mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, kern: kernGeneric[float32](6, 16)},
+	}
+	s64Cfg = [3]*config[float64]{
+		levelGeneric: {mr: 6, nr: 8, mc: 72, kc: 256, nc: 4080, kern: kernGeneric[float64](6, 8)},
+	}
 )
 
 // work is one goroutine's packing buffers, recycled through a pool so that a
-// GEMM in a hot loop allocates nothing.
+// GEMM in a hot loop does not allocate them again.
 type work[T float32 | float64] struct {
 	a, b, tile []T
 }
@@ -61,17 +76,15 @@ func aligned[T float32 | float64](n int) []T {
 	return s[off : off+n : off+n]
 }
 
-// getWork returns buffers big enough for an m×n×k problem under cf.
-func getWork[T float32 | float64](cf *config[T], m, n, k int) *work[T] {
+// getWork returns buffers of at least na and nb elements for packed A and
+// B blocks, and a tile for ragged edges.
+func getWork[T float32 | float64](cf *config[T], na, nb int) *work[T] {
 	w, _ := poolOf[T]().Get().(*work[T])
 	if w == nil {
 		w = &work[T]{}
 	}
-	kb := min(cf.kc, k)
-	na := kb * roundUp(min(cf.mc, m), cf.mr)
-	nb := kb * roundUp(min(cf.nc, n), cf.nr)
 	if len(w.a) < na {
-		w.a = aligned[T](max(na, cf.kc*cf.mc/4))
+		w.a = aligned[T](na)
 	}
 	if len(w.b) < nb {
 		w.b = aligned[T](nb)
@@ -86,6 +99,18 @@ func putWork[T float32 | float64](w *work[T]) { poolOf[T]().Put(w) }
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
+// aSize and bSize are the packed sizes of an A block of up to mc×kc and a B
+// block of up to kc×nc for an m×n×k problem.
+func (cf *config[T]) aSize(m, k int) int { return min(cf.kc, k) * roundUp(min(cf.mc, m), cf.mr) }
+func (cf *config[T]) bSize(n, k int) int { return min(cf.kc, k) * roundUp(min(cf.nc, n), cf.nr) }
+
+// seq runs run with pooled buffers.
+func (cf *config[T]) seq(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	w := getWork(cf, cf.aSize(m, k), cf.bSize(n, k))
+	cf.run(w, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	putWork(w)
+}
+
 // run is the single-threaded blocked GEMM. It assumes m, n, k > 0 and
 // alpha != 0 (the caller handles the degenerate cases).
 func (cf *config[T]) run(w *work[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
@@ -94,37 +119,43 @@ func (cf *config[T]) run(w *work[T], tA, tB bool, m, n, k int, alpha T, a []T, l
 		for pc := 0; pc < k; pc += cf.kc {
 			kb := min(cf.kc, k-pc)
 			packB(tB, b, ldb, pc, jc, kb, nb, cf.nr, w.b, cf.asmPack)
-			// Only the first k block applies beta; later ones accumulate.
-			bet, load := beta, beta != 0
-			if pc > 0 {
-				bet, load = 1, true
-			}
+			bet, load := firstK(pc, beta)
 			for ic := 0; ic < m; ic += cf.mc {
 				mb := min(cf.mc, m-ic)
 				packA(tA, a, lda, ic, pc, mb, kb, cf.mr, w.a, cf.asmPack)
-				cf.macro(w, mb, nb, kb, alpha, bet, load, c[ic*ldc+jc:], ldc)
+				cf.macro(w.a, w.b, w.tile, mb, nb, kb, alpha, bet, load, c[ic*ldc+jc:], ldc)
 			}
 		}
 	}
 }
 
-// macro sweeps one packed A block against one packed B block. jr is the outer
-// loop so each B micro-panel is loaded into L1 once and reused mb/mr times.
-func (cf *config[T]) macro(w *work[T], mb, nb, kb int, alpha, beta T, load bool, c []T, ldc int) {
+// firstK: only the first k block applies beta (reading C only if beta != 0);
+// later blocks accumulate into it.
+func firstK[T float32 | float64](pc int, beta T) (T, bool) {
+	if pc > 0 {
+		return 1, true
+	}
+	return beta, beta != 0
+}
+
+// macro sweeps one packed A block (pa) against one packed B block (pb). jr is
+// the outer loop so each B micro-panel is loaded into L1 once and reused
+// mb/mr times.
+func (cf *config[T]) macro(pa, pb, tile []T, mb, nb, kb int, alpha, beta T, load bool, c []T, ldc int) {
 	mr, nr := cf.mr, cf.nr
 	for jr := 0; jr < nb; jr += nr {
 		nv := min(nr, nb-jr)
-		bp := &w.b[jr*kb]
+		bp := &pb[jr*kb]
 		for ir := 0; ir < mb; ir += mr {
 			mv := min(mr, mb-ir)
-			ap := &w.a[ir*kb]
+			ap := &pa[ir*kb]
 			if mv == mr && nv == nr {
 				cf.kern(kb, ap, bp, &c[ir*ldc+jr], ldc, alpha, beta, load)
 				continue
 			}
 			// Ragged edge: compute the full (zero-padded) tile aside, then
 			// merge only the valid part, so the kernel never writes past C.
-			t := w.tile
+			t := tile
 			cf.kern(kb, ap, bp, &t[0], nr, 1, 0, false)
 			for i := range mv {
 				cr := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nv]
@@ -141,57 +172,4 @@ func (cf *config[T]) macro(w *work[T], mb, nb, kb int, alpha, beta T, load bool,
 			}
 		}
 	}
-}
-
-// minBlockFlops is the least work worth handing to another worker: below
-// ~4 MFLOP (tens of microseconds) the pool's hand-off costs more than it saves.
-const minBlockFlops = 4 << 20
-
-// split runs fn over strips of the m×n output, in parallel when the GEMM is
-// big enough: row strips [i0,i1) (multiples of mr) or, when rows are too few
-// to share evenly, column strips [j0,j1) (multiples of nr). Each strip is a
-// complete, independent GEMM: no barriers, and re-packing the shared operand
-// per strip costs O(k·n) against O(m·n·k/workers) of arithmetic.
-func split(m, n, k, mr, nr int, fn func(i0, i1, j0, j1 int)) {
-	W := parallel.Workers()
-	mp, np := (m+mr-1)/mr, (n+nr-1)/nr
-	if W == 1 || 2*m*n*k < 2*minBlockFlops || (mp < 2 && np < 2) {
-		fn(0, m, 0, n)
-		return
-	}
-	if imbalance(mp, W) <= 1.15 || imbalance(mp, W) <= imbalance(np, W) {
-		grain := max(1, minBlockFlops/(2*mr*n*k))
-		parallel.For(mp, grain, func(lo, hi int) { fn(lo*mr, min(hi*mr, m), 0, n) })
-		return
-	}
-	grain := max(1, minBlockFlops/(2*nr*m*k))
-	parallel.For(np, grain, func(lo, hi int) { fn(0, m, lo*nr, min(hi*nr, n)) })
-}
-
-// imbalance is the slowest worker's share relative to a perfect split of p
-// panels over W workers.
-func imbalance(p, W int) float64 {
-	return float64((p+W-1)/W*W) / float64(p)
-}
-
-// offsets locates the strip (rows i0.., columns j0..) of op(A), op(B), C.
-func offsets(tA, tB bool, i0, j0, lda, ldb, ldc int) (ao, bo, co int) {
-	ao, bo = i0*lda, j0
-	if tA {
-		ao = i0
-	}
-	if tB {
-		bo = j0 * ldb
-	}
-	return ao, bo, i0*ldc + j0
-}
-
-// gemm runs one GEMM (m, n, k > 0, alpha != 0) on the worker pool.
-func (cf *config[T]) gemm(tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	split(m, n, k, cf.mr, cf.nr, func(i0, i1, j0, j1 int) {
-		ao, bo, co := offsets(tA, tB, i0, j0, lda, ldb, ldc)
-		w := getWork(cf, i1-i0, j1-j0, k)
-		cf.run(w, tA, tB, i1-i0, j1-j0, k, alpha, a[ao:], lda, b[bo:], ldb, beta, c[co:], ldc)
-		putWork(w)
-	})
 }

@@ -9,46 +9,34 @@ import (
 )
 
 var (
-	forceGo      atomic.Bool // ForceGo: skip OpenBLAS
-	forceGeneric atomic.Bool // tests: skip the assembly kernels too
-	forceBLAS    atomic.Bool // tests: OpenBLAS even below goBelowFlops
+	forceGo   atomic.Bool  // ForceGo: skip OpenBLAS
+	forceBLAS atomic.Bool  // tests: OpenBLAS even where preferBLAS says Go
+	maxLevel  atomic.Int32 // tests: cap the kernel level (levelAVX512 = none)
 )
+
+func init() { maxLevel.Store(levelAVX512) }
 
 // ForceGo makes every call use the pure-Go path even when OpenBLAS is
 // loaded (true) or lets dispatch choose again (false). It returns the
 // previous setting. Meant for tests and benchmarks that cover both paths.
 func ForceGo(on bool) bool { return forceGo.Swap(on) }
 
-// Backend names the implementation GEMMs get now: "openblas" (loaded; small
-// GEMMs, where the Go path measured faster, still run in Go), "go-avx2"
-// (assembly micro-kernels, chosen from the running CPU's features) or
-// "go-generic" (portable Go micro-kernels).
+// Backend names the implementation large GEMMs get now: "openblas" when it
+// is loaded and preferred, else the Go path's micro-kernels, chosen from the
+// running CPU's features: "go-avx512", "go-avx2" or "go-generic" (portable
+// Go). Small GEMMs and batches of them run in Go even under "openblas" (they
+// measured faster there; see preferBLAS).
 func Backend() string {
-	if useBLAS() {
+	if useBLAS() && preferBLAS(4096, 4096, 4096, 1) {
 		return "openblas"
 	}
-	if goBackendAsm() {
-		return "go-avx2"
-	}
-	return "go-generic"
+	return levelNames[level()]
 }
 
-func useBLAS() bool      { return !forceGo.Load() && blas.Available() }
-func goBackendAsm() bool { return hasAsm && !forceGeneric.Load() }
-
-func cfg32() *config[float32] {
-	if goBackendAsm() {
-		return s32Asm
-	}
-	return s32Gen
-}
-
-func cfg64() *config[float64] {
-	if goBackendAsm() {
-		return s64Asm
-	}
-	return s64Gen
-}
+func useBLAS() bool           { return !forceGo.Load() && blas.Available() }
+func level() int              { return min(hwLevel, int(maxLevel.Load())) }
+func cfg32() *config[float32] { return s32Cfg[level()] }
+func cfg64() *config[float64] { return s64Cfg[level()] }
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major float32
 // matrices: op(A) is m×k (A stored k×m when tA), op(B) is k×n (B stored n×k
@@ -107,7 +95,7 @@ func batched[T float32 | float64](cf *config[T], bf blasFn[T], tA, tB bool, m, n
 	if batch > 1 && sB == 0 && !tA && sA == m*lda && sC == m*ldc {
 		m, batch = m*batch, 1
 	}
-	if useBLAS() && (2*m*n*k > goBelowFlops || forceBLAS.Load()) && fitsInt32(m, n, k, lda, ldb, ldc) {
+	if useBLAS() && fitsInt32(m, n, k, lda, ldb, ldc) && (forceBLAS.Load() || preferBLAS(m, n, k, batch)) {
 		blasBatch(bf, tA, tB, m, n, k, alpha, a, lda, sA, b, ldb, sB, beta, c, ldc, sC, batch)
 		return
 	}

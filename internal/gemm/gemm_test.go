@@ -9,34 +9,30 @@ import (
 	"github.com/loomtensor/loom/internal/blas"
 )
 
-// paths runs fn once per implementation this machine has: the assembly and
-// generic Go kernels (OpenBLAS bypassed) and OpenBLAS (skipped, saying why,
-// when it could not be loaded).
+// paths runs fn once per implementation this machine has: each Go kernel
+// level it supports (OpenBLAS bypassed, lower levels forced) and OpenBLAS
+// (skipped, saying why, when it could not be loaded).
 func paths(t *testing.T, fn func(t *testing.T)) {
-	t.Run("go-avx2", func(t *testing.T) {
-		if !hasAsm {
-			t.Skip("CPU lacks AVX2+FMA")
-		}
-		defer ForceGo(ForceGo(true))
-		fn(t)
-	})
-	t.Run("go-generic", func(t *testing.T) {
-		defer ForceGo(ForceGo(true))
-		defer forceGeneric.Store(forceGeneric.Swap(true))
-		if Backend() != "go-generic" {
-			t.Fatalf("Backend()=%q with the generic kernels forced", Backend())
-		}
-		fn(t)
-	})
+	for lvl := levelAVX512; lvl >= levelGeneric; lvl-- {
+		t.Run(levelNames[lvl], func(t *testing.T) {
+			if lvl > hwLevel {
+				t.Skipf("CPU lacks the features (best here: %s)", levelNames[hwLevel])
+			}
+			defer ForceGo(ForceGo(true))
+			defer maxLevel.Store(maxLevel.Swap(int32(lvl)))
+			if Backend() != levelNames[lvl] {
+				t.Fatalf("Backend()=%q, want %q", Backend(), levelNames[lvl])
+			}
+			fn(t)
+		})
+	}
 	t.Run("openblas", func(t *testing.T) {
 		if !blas.Available() {
 			t.Skip(blas.Reason())
 		}
 		defer ForceGo(ForceGo(false))
-		defer forceBLAS.Store(forceBLAS.Swap(true)) // small problems too
-		if Backend() != "openblas" {
-			t.Fatalf("Backend()=%q with OpenBLAS loaded", Backend())
-		}
+		// Every problem, including those preferBLAS sends to Go.
+		defer forceBLAS.Store(forceBLAS.Swap(true))
 		fn(t)
 	})
 }
@@ -255,70 +251,42 @@ func TestLarge(t *testing.T) {
 	})
 }
 
-// TestBlocking runs the Go driver with tiny block sizes so that every loop
-// (nc, kc, mc, edges) takes many trips on small, quickly checked problems.
-func TestBlocking(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 10))
-	s32 := []*config[float32]{{mr: 6, nr: 16, mc: 12, kc: 5, nc: 32, kern: kernGeneric[float32](6, 16)}}
-	s64 := []*config[float64]{{mr: 6, nr: 8, mc: 18, kc: 7, nc: 24, kern: kernGeneric[float64](6, 8)}}
-	if hasAsm {
-		s32 = append(s32, &config[float32]{mr: 6, nr: 16, mc: 12, kc: 5, nc: 32, kern: sgemmKernAVX2Fn()})
-		s64 = append(s64, &config[float64]{mr: 6, nr: 8, mc: 18, kc: 7, nc: 24, kern: dgemmKernAVX2Fn()})
-	}
-	for i := range 40 {
-		m, n, k := 1+r.IntN(70), 1+r.IntN(90), 1+r.IntN(40)
-		s := scalars[i%4]
-		p := newProblem(r, i&1 != 0, i&2 != 0, m, n, k, 1, s[0], s[1])
-		for _, cf := range s32 {
-			checkProblem(t, r, p, 1e-6, func(p problem, a, b, c []float32) {
-				cf.gemm(p.tA, p.tB, p.m, p.n, p.k, float32(p.alpha), a, p.lda, b, p.ldb, float32(p.beta), c, p.ldc)
-			})
+// TestConcurrent runs GEMMs from several goroutines at once (shared buffer
+// pools, nested use of the worker pool, OpenBLAS's single-thread sections)
+// and checks each against the same GEMM run alone.
+func TestConcurrent(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(13, 14))
+		const G = 4
+		shapes := [][3]int{{150, 170, 300}, {64, 600, 40}, {7, 1200, 100}, {90, 90, 90}}
+		type job struct{ a, b, want, got []float32 }
+		jobs := make([]job, G)
+		for g := range jobs {
+			s := shapes[g]
+			j := job{a: fill[float32](r, s[0]*s[2]), b: fill[float32](r, s[2]*s[1])}
+			j.want, j.got = make([]float32, s[0]*s[1]), make([]float32, s[0]*s[1])
+			Sgemm(false, false, s[0], s[1], s[2], 1, j.a, s[2], j.b, s[1], 0, j.want, s[1])
+			jobs[g] = j
 		}
-		for _, cf := range s64 {
-			checkProblem(t, r, p, 1e-14, func(p problem, a, b, c []float64) {
-				cf.gemm(p.tA, p.tB, p.m, p.n, p.k, p.alpha, a, p.lda, b, p.ldb, p.beta, c, p.ldc)
-			})
+		done := make(chan int)
+		for g := range G {
+			go func() {
+				s, j := shapes[g], jobs[g]
+				for range 5 {
+					Sgemm(false, false, s[0], s[1], s[2], 1, j.a, s[2], j.b, s[1], 0, j.got, s[1])
+				}
+				done <- g
+			}()
 		}
-	}
-}
-
-// TestKernelsAgree feeds the assembly and generic micro-kernels the same
-// packed panels.
-func TestKernelsAgree(t *testing.T) {
-	if !hasAsm {
-		t.Skip("CPU lacks AVX2+FMA: only the generic kernel runs here")
-	}
-	r := rand.New(rand.NewPCG(11, 12))
-	for _, k := range []int{0, 1, 3, 4, 5, 8, 17, 256} {
-		for _, load := range []bool{false, true} {
-			kernelsAgree(t, r, k, 6, 16, 19, float32(1.5), float32(-0.5), load,
-				sgemmKernAVX2Fn(), kernGeneric[float32](6, 16), 1e-6)
-			kernelsAgree(t, r, k, 6, 8, 11, 1.5, -0.5, load,
-				dgemmKernAVX2Fn(), kernGeneric[float64](6, 8), 1e-14)
+		for range G {
+			g := <-done
+			for i := range jobs[g].want {
+				if jobs[g].got[i] != jobs[g].want[i] {
+					t.Fatalf("goroutine %d: C[%d] = %g concurrently, %g alone", g, i, jobs[g].got[i], jobs[g].want[i])
+				}
+			}
 		}
-	}
-}
-
-func kernelsAgree[T num](t *testing.T, r *rand.Rand, k, mr, nr, ldc int, alpha, beta T, load bool,
-	asm, gen kernFn[T], eps float64) {
-	t.Helper()
-	a, b := fill[T](r, k*mr+1), fill[T](r, k*nr+1)
-	c1 := fill[T](r, mr*ldc)
-	if !load {
-		for i := range c1 {
-			c1[i] = T(math.NaN())
-		}
-	}
-	c2 := append([]T(nil), c1...)
-	asm(k, &a[0], &b[0], &c1[0], ldc, alpha, beta, load)
-	gen(k, &a[0], &b[0], &c2[0], ldc, alpha, beta, load)
-	for i := range c1 {
-		inTile := i%ldc < nr
-		d := math.Abs(float64(c1[i]) - float64(c2[i]))
-		if inTile && !(d <= eps*float64(k+2)) || !inTile && !(c1[i] == c2[i] || c1[i] != c1[i] && c2[i] != c2[i]) {
-			t.Fatalf("k=%d load=%v: C[%d] asm %g generic %g", k, load, i, c1[i], c2[i])
-		}
-	}
+	})
 }
 
 func TestPanics(t *testing.T) {
@@ -344,11 +312,7 @@ func TestPanics(t *testing.T) {
 func TestBackend(t *testing.T) {
 	prev := ForceGo(true)
 	defer ForceGo(prev)
-	want := "go-generic"
-	if hasAsm {
-		want = "go-avx2"
-	}
-	if got := Backend(); got != want {
+	if got, want := Backend(), levelNames[hwLevel]; got != want {
 		t.Fatalf("forced Go: Backend()=%q, want %q", got, want)
 	}
 	ForceGo(false)

@@ -89,10 +89,12 @@ func packB[T float32 | float64](tB bool, b []T, ldb, p0, j0, kb, nb, nr int, dst
 			}
 			continue
 		}
-		if asm && nv == 16 && nr == 16 && unsafe.Sizeof(b[0]) == 4 {
+		if asm && nv == nr && nr%16 == 0 && unsafe.Sizeof(b[0]) == 4 {
 			o := (j0+jr)*ldb + p0
-			_ = b[o+15*ldb+kb-1] // all 16 rows in bounds
-			packT16AVX(kb, (*float32)(unsafe.Pointer(&b[o])), ldb, (*float32)(unsafe.Pointer(&d[0])))
+			_ = b[o+(nr-1)*ldb+kb-1] // all nr rows in bounds
+			for g := 0; g < nr; g += 16 {
+				packT16AVX(kb, (*float32)(unsafe.Pointer(&b[o+g*ldb])), ldb, (*float32)(unsafe.Pointer(&d[g])), nr)
+			}
 			continue
 		}
 		for j := range nv {
@@ -111,10 +113,10 @@ func packB[T float32 | float64](tB bool, b []T, ldb, p0, j0, kb, nb, nr int, dst
 
 // packBRows copies kb full rows of nr elements.
 func packBRows[T float32 | float64](b []T, ldb, o, kb, nr int, d []T, asm bool) {
-	if asm && nr*int(unsafe.Sizeof(b[0])) == 64 {
+	if rb := nr * int(unsafe.Sizeof(b[0])); asm && rb%64 == 0 {
 		_ = b[o+(kb-1)*ldb+nr-1]
 		_ = d[kb*nr-1]
-		packRows64AVX(kb, unsafe.Pointer(&b[o]), ldb*int(unsafe.Sizeof(b[0])), unsafe.Pointer(&d[0]))
+		packRowsAVX(kb, unsafe.Pointer(&b[o]), ldb*int(unsafe.Sizeof(b[0])), unsafe.Pointer(&d[0]), rb)
 		return
 	}
 	switch nr {

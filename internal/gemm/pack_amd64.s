@@ -86,26 +86,34 @@ loop1:
 done:
 	RET
 
-// func packRows64AVX(kb int, src unsafe.Pointer, stride int, dst unsafe.Pointer)
+// func packRowsAVX(kb int, src unsafe.Pointer, stride int, dst unsafe.Pointer, rowBytes int)
 //
-// Copies kb rows of 64 bytes (16 float32 or 8 float64: one B micro-panel row
-// when B is not transposed), stride bytes apart, to consecutive 64-byte rows
-// of dst. Inlined vector moves: a memmove call per 64 bytes cost 4× more.
-TEXT ·packRows64AVX(SB), NOSPLIT, $0-32
+// Copies kb rows of rowBytes (a multiple of 64: one B micro-panel row when B
+// is not transposed), stride bytes apart, to consecutive rows of dst.
+// Inlined vector moves: a memmove call per 64 bytes cost 4× more.
+TEXT ·packRowsAVX(SB), NOSPLIT, $0-40
 	MOVQ kb+0(FP), CX
 	MOVQ src+8(FP), SI
 	MOVQ stride+16(FP), DX
 	MOVQ dst+24(FP), DI
+	MOVQ rowBytes+32(FP), R10
 	TESTQ CX, CX
 	JZ    rdone
 
 rloop:
-	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
+	MOVQ SI, R9
+	MOVQ R10, R8
+
+rinner:
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
 	VMOVUPS Y0, (DI)
 	VMOVUPS Y1, 32(DI)
-	ADDQ    DX, SI
+	ADDQ    $64, R9
 	ADDQ    $64, DI
+	SUBQ    $64, R8
+	JNZ     rinner
+	ADDQ    DX, SI
 	DECQ    CX
 	JNZ     rloop
 	VZEROUPPER
@@ -115,7 +123,8 @@ rdone:
 
 // One group of four rows for packT16AVX: transposes a 4×8 block (rows at
 // base, +ld, +2ld, +3ld; 8 columns p..p+7) into eight 4-float runs at
-// dst + off + q*64 for column p+q.
+// dst + off + q·stride for column p+q (R13 = stride, R14 = 3·stride,
+// R8 = DI + 4·stride).
 #define T4x8(base, off) \
 	VMOVUPS (base), Y0; \
 	VMOVUPS (base)(DX*1), Y1; \
@@ -130,13 +139,13 @@ rdone:
 	VSHUFPS $0x44, Y7, Y5, Y10; \
 	VSHUFPS $0xEE, Y7, Y5, Y11; \
 	VMOVUPS X8, off(DI); \
-	VMOVUPS X9, off+64(DI); \
-	VMOVUPS X10, off+128(DI); \
-	VMOVUPS X11, off+192(DI); \
-	VEXTRACTF128 $1, Y8, off+256(DI); \
-	VEXTRACTF128 $1, Y9, off+320(DI); \
-	VEXTRACTF128 $1, Y10, off+384(DI); \
-	VEXTRACTF128 $1, Y11, off+448(DI)
+	VMOVUPS X9, off(DI)(R13*1); \
+	VMOVUPS X10, off(DI)(R13*2); \
+	VMOVUPS X11, off(DI)(R14*1); \
+	VEXTRACTF128 $1, Y8, off(R8); \
+	VEXTRACTF128 $1, Y9, off(R8)(R13*1); \
+	VEXTRACTF128 $1, Y10, off(R8)(R13*2); \
+	VEXTRACTF128 $1, Y11, off(R8)(R14*1)
 
 // One column p of one group, for the kb%8 tail.
 #define T4x1(base, off) \
@@ -149,19 +158,22 @@ rdone:
 	MOVL (base)(R9*1), AX; \
 	MOVL AX, off+12(DI)
 
-// func packT16AVX(kb int, b *float32, ldb int, dst *float32)
+// func packT16AVX(kb int, b *float32, ldb int, dst *float32, stride int)
 //
-// Packs a B micro-panel when B is stored transposed (n×k): the panel's 16
-// columns are 16 rows of storage, interleaved as dst[p*16+j] = b[j*ldb+p].
-// Four 4×8 in-register transposes per 8 columns replace 128 scalar
-// stride-64-byte writes.
-TEXT ·packT16AVX(SB), NOSPLIT, $0-32
+// Packs 16 columns of a B micro-panel when B is stored transposed (n×k): the
+// columns are 16 rows of storage, interleaved as dst[p*stride+j] =
+// b[j*ldb+p] (stride = the panel width, 16 or 64). Four 4×8 in-register
+// transposes per 8 columns replace 128 scalar strided writes.
+TEXT ·packT16AVX(SB), NOSPLIT, $0-40
 	MOVQ kb+0(FP), CX
 	MOVQ b+8(FP), SI
 	MOVQ ldb+16(FP), DX
 	MOVQ dst+24(FP), DI
+	MOVQ stride+32(FP), R13
 	SHLQ $2, DX
+	SHLQ $2, R13
 	LEAQ (DX)(DX*2), R9    // 3·ld
+	LEAQ (R13)(R13*2), R14 // 3·stride
 	LEAQ (SI)(DX*4), R10   // rows 4..7
 	LEAQ (R10)(DX*4), R11  // rows 8..11
 	LEAQ (R11)(DX*4), R12  // rows 12..15
@@ -170,6 +182,7 @@ TEXT ·packT16AVX(SB), NOSPLIT, $0-32
 	JZ   ttail
 
 tloop8:
+	LEAQ (DI)(R13*4), R8
 	T4x8(SI, 0)
 	T4x8(R10, 16)
 	T4x8(R11, 32)
@@ -178,7 +191,7 @@ tloop8:
 	ADDQ $32, R10
 	ADDQ $32, R11
 	ADDQ $32, R12
-	ADDQ $512, DI
+	LEAQ (R8)(R13*4), DI
 	DECQ BX
 	JNZ  tloop8
 	VZEROUPPER
@@ -196,7 +209,7 @@ tloop1:
 	ADDQ $4, R10
 	ADDQ $4, R11
 	ADDQ $4, R12
-	ADDQ $64, DI
+	ADDQ R13, DI
 	DECQ CX
 	JNZ  tloop1
 

@@ -1,0 +1,42 @@
+package optimize
+
+import (
+	"github.com/loomtensor/loom/graph"
+	"github.com/loomtensor/loom/nodes"
+)
+
+// epilogue folds a Scale of a float matmul's result into the GEMM (its alpha),
+// when the scale is the product's only consumer: the scaled product is
+// written once instead of written, read and written again.
+func epilogue(outs []*graph.Node) ([]*graph.Node, error) {
+	uses := map[*graph.Node]int{}
+	for _, n := range graph.Needed(outs) {
+		for _, x := range n.Inputs() {
+			uses[x]++
+		}
+	}
+	for _, o := range outs {
+		uses[o]++
+	}
+	orig := map[*graph.Node]*graph.Node{} // rewritten matmul -> original
+	return rewrite(outs, func(n *graph.Node, in []*graph.Node) *graph.Node {
+		switch op := n.Op().(type) {
+		case *nodes.BatchMatMulOp:
+			v := n
+			if !sameNodes(in, n.Inputs()) {
+				v = graph.Reapply(n, in)
+			}
+			orig[v] = n
+			return v
+		case *nodes.Unary:
+			mm, ok := in[0].Op().(*nodes.BatchMatMulOp)
+			if op.Kind != nodes.UnScale || op.C == 0 || !ok || uses[orig[in[0]]] != 1 || !graph.IsFloat(n.DType()) {
+				return nil
+			}
+			fused := *mm
+			fused.Alpha = mm.Scale() * op.C
+			return graph.Apply(&fused, in[0].Inputs()...)
+		}
+		return nil
+	})
+}
