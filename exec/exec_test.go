@@ -2,6 +2,7 @@ package exec_test
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 
@@ -218,4 +219,26 @@ func TestReshapedFeedOutputIsACopy(t *testing.T) {
 	out[1].Float64s()[1] = 42
 	assert.Equal(t, seq(tensor.Float64, 2, 3).Float64s(), in.Float64s())
 	assert.Equal(t, 0.0, out[1].Float64s()[0], "outputs do not share memory")
+}
+
+// A dead operand's buffer is reused in place only when nothing else — a
+// reshape of it, an output, a feed — still holds it.
+func TestInPlaceReuseRespectsAliases(t *testing.T) {
+	g := graph.New()
+	x := g.Input("x", tensor.Float64, 2, 3)
+	a := nodes.Exp(x)
+	view := nodes.Reshape(a, 3, 2)
+	neg := nodes.Neg(a)              // a's last use, but view still holds its buffer
+	twice := nodes.Neg(nodes.Neg(x)) // the inner result may be overwritten
+	p, err := exec.Compile([]*graph.Node{view, neg, twice})
+	require.NoError(t, err)
+	in := seq(tensor.Float64, 2, 3)
+	out, err := p.Run(map[string]*tensor.Dense{"x": in})
+	require.NoError(t, err)
+	for k, v := range in.Float64s() {
+		assert.InDelta(t, math.Exp(v), out[0].Float64s()[k], 1e-12)
+		assert.InDelta(t, -math.Exp(v), out[1].Float64s()[k], 1e-12)
+		assert.Equal(t, v, out[2].Float64s()[k])
+	}
+	assert.Equal(t, seq(tensor.Float64, 2, 3).Float64s(), in.Float64s(), "the feed is untouched")
 }

@@ -34,17 +34,27 @@ func (Backend) Name() string { return "cpu" }
 // garbage collector can reuse it within the same run.
 func (b Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dense) error {
 	last := LastUse(order, outs)
+	// refs counts the env entries holding each buffer (reshapes share one);
+	// feeds and constants are pinned: never overwritten.
+	refs := map[uintptr]int{}
+	for _, t := range env {
+		refs[backing(t)] += pinned
+	}
 	for i, n := range order {
 		if _, done := env[n]; done {
 			continue
 		}
 		in := n.Inputs()
 		args := make([]*tensor.Dense, len(in))
+		var donor *tensor.Dense
 		for k, x := range in {
 			args[k] = env[x]
+			if last[x] == i && refs[backing(args[k])] == 1 && donor == nil {
+				donor = args[k]
+			}
 		}
 		start := time.Now()
-		v, err := b.node(n, args)
+		v, err := b.node(n, args, donor)
 		if profile {
 			fmt.Fprintf(os.Stderr, "loom: %8.3f ms  %%%d %s %s\n", time.Since(start).Seconds()*1e3, n.ID(), n.Op().Name(), n.Type())
 		}
@@ -54,14 +64,39 @@ func (b Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dens
 			}
 			return err
 		}
+		if _, isConst := n.Op().(*graph.Const); isConst {
+			refs[backing(v)] += pinned
+		}
 		env[n] = v
+		refs[backing(v)]++
 		for _, x := range in {
-			if last[x] == i {
+			if t, ok := env[x]; ok && last[x] == i {
+				refs[backing(t)]--
 				delete(env, x)
 			}
 		}
 	}
 	return nil
+}
+
+const pinned = 1 << 30
+
+// backing identifies a tensor's buffer (0 for an empty one).
+func backing(t *tensor.Dense) uintptr {
+	if t == nil || t.Size() == 0 {
+		return 0
+	}
+	return t.Uintptr()
+}
+
+// reuse returns donor as the output buffer when it fits (a dead operand whose
+// buffer nothing else holds: elementwise kernels write in place), else a new
+// zeroed buffer.
+func reuse(donor *tensor.Dense, dt tensor.Dtype, shape []int) *tensor.Dense {
+	if donor != nil && donor.Dtype() == dt && donor.Size() == dense.Size(shape) && !donor.IsView() && donor.Size() > 0 {
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(donor.Data()))
+	}
+	return dense.Zeros(dt, shape)
 }
 
 // LastUse maps each node of order to the index of its last consumer; outputs
@@ -81,12 +116,12 @@ func LastUse(order, outs []*graph.Node) map[*graph.Node]int {
 }
 
 // node runs one node with its kernel, or its reference rule.
-func (b Backend) node(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, error) {
+func (b Backend) node(n *graph.Node, args []*tensor.Dense, donor *tensor.Dense) (*tensor.Dense, error) {
 	if l, ok := n.Op().(*graph.LoopOp); ok {
 		return loop(l, args)
 	}
 	if k := kernelFor(n); k != nil {
-		if v, ok, err := k(n, args); ok || err != nil {
+		if v, ok, err := k(n, args, donor); ok || err != nil {
 			return v, err
 		}
 	}
@@ -95,7 +130,9 @@ func (b Backend) node(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, error
 
 // A kernel runs one node; ok false means "not this case", so the reference
 // rule runs instead.
-type kernel func(n *graph.Node, args []*tensor.Dense) (v *tensor.Dense, ok bool, err error)
+// donor, when not nil, is a dead operand's buffer the kernel may write its
+// result into.
+type kernel func(n *graph.Node, args []*tensor.Dense, donor *tensor.Dense) (v *tensor.Dense, ok bool, err error)
 
 // loop runs a residual loop's body for every index, blocks of indices per
 // worker, each writing only its own slices of the result, so the output is

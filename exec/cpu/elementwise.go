@@ -18,7 +18,7 @@ const grain = 1 << 14
 type float interface{ float32 | float64 }
 
 // unary runs float unary ops in their own dtype; others use the reference.
-func unary(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
+func unary(n *graph.Node, args []*tensor.Dense, donor *tensor.Dense) (*tensor.Dense, bool, error) {
 	op := n.Op().(*nodes.Unary)
 	x := dense.Contiguous(args[0])
 	switch x.Dtype() {
@@ -27,7 +27,7 @@ func unary(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
 		if f == nil {
 			return nil, false, nil
 		}
-		out := dense.Zeros(tensor.Float32, dense.Shape(x))
+		out := reuse(donor, tensor.Float32, dense.Shape(x))
 		mapSlice(out.Float32s(), x.Float32s(), f)
 		return out, true, nil
 	case tensor.Float64:
@@ -35,7 +35,7 @@ func unary(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
 		if f == nil {
 			return nil, false, nil
 		}
-		out := dense.Zeros(tensor.Float64, dense.Shape(x))
+		out := reuse(donor, tensor.Float64, dense.Shape(x))
 		mapSlice(out.Float64s(), x.Float64s(), f)
 		return out, true, nil
 	}
@@ -127,7 +127,7 @@ func unaryFn[T float](k nodes.UnaryKind, c float64) func(dst, src []T) {
 
 // binary runs float arithmetic on equal shapes, a scalar side, or (Bcast) a
 // shorter operand repeated along the longer one's leading dims.
-func binary(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
+func binary(n *graph.Node, args []*tensor.Dense, donor *tensor.Dense) (*tensor.Dense, bool, error) {
 	op := n.Op().(*nodes.Binary)
 	a, b := dense.Contiguous(args[0]), dense.Contiguous(args[1])
 	if a.Dtype() != b.Dtype() {
@@ -139,7 +139,7 @@ func binary(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
 		if f == nil {
 			return nil, false, nil
 		}
-		out := dense.Zeros(tensor.Float32, n.Shape())
+		out := reuse(donor, tensor.Float32, n.Shape())
 		broadcastApply(out.Float32s(), a.Float32s(), b.Float32s(), f)
 		return out, true, nil
 	case tensor.Float64:
@@ -147,7 +147,7 @@ func binary(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
 		if f == nil {
 			return nil, false, nil
 		}
-		out := dense.Zeros(tensor.Float64, n.Shape())
+		out := reuse(donor, tensor.Float64, n.Shape())
 		broadcastApply(out.Float64s(), a.Float64s(), b.Float64s(), f)
 		return out, true, nil
 	}

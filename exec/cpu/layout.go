@@ -11,7 +11,7 @@ import (
 // view reshapes without copying: ops never write their operands, so the
 // result may share the operand's buffer (Run copies outputs that would alias
 // a feed or a constant).
-func view(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
+func view(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense, bool, error) {
 	x := dense.Contiguous(args[0])
 	shape := n.Shape()
 	if dense.Size(shape) != x.Size() {
@@ -23,7 +23,7 @@ func view(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
 // transpose copies x into the permuted layout. The innermost output dim is
 // walked with the matching input stride; blocks of outer rows go to workers.
 func transpose(perm []int) kernel {
-	return func(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
+	return func(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense, bool, error) {
 		x := dense.Contiguous(args[0])
 		in := dense.Shape(x)
 		ist := dense.Strides(in)

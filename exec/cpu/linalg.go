@@ -12,7 +12,7 @@ import (
 // solve runs Solve over its batch dims with the batched kernels (unrolled for
 // small systems). A right-hand side shared by every system is repeated; other
 // mixed broadcasting uses the reference rule.
-func solve(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
+func solve(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense, bool, error) {
 	op := n.Op().(*nodes.SolveOp)
 	a, b := dense.Contiguous(args[0]), dense.Contiguous(args[1])
 	sa, sb := dense.Shape(a), dense.Shape(b)
@@ -47,7 +47,7 @@ func solve(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
 
 // square runs Inv or Cholesky over the batch dims.
 func square(f32 func(a, out []float32, n, batch int) error, f64 func(a, out []float64, n, batch int) error) kernel {
-	return func(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
+	return func(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense, bool, error) {
 		a := dense.Contiguous(args[0])
 		s := dense.Shape(a)
 		sz := s[len(s)-1]

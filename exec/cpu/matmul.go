@@ -11,7 +11,7 @@ import (
 
 // matmul runs the natural MatMul (vectors are 1×k or k×1 matrices) as one
 // GEMM.
-func matmul(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
+func matmul(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense, bool, error) {
 	a, b := dense.Contiguous(args[0]), dense.Contiguous(args[1])
 	sa, sb := dense.Shape(a), dense.Shape(b)
 	m, k, nn := 1, sa[len(sa)-1], 1
@@ -29,7 +29,7 @@ func matmul(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
 // permuted where the optimizer absorbed a transpose), the innermost batch dim
 // (merged with its neighbours where the strides allow) is one strided batch
 // call, and any outer batch dims are a loop of such calls.
-func batchMatMul(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
+func batchMatMul(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense, bool, error) {
 	op := n.Op().(*nodes.BatchMatMulOp)
 	a, b := dense.Contiguous(args[0]), dense.Contiguous(args[1])
 	sa, sb := dense.Shape(a), dense.Shape(b)

@@ -15,7 +15,7 @@ import (
 // softmax runs (log-)softmax along one axis: the rows of length n at stride
 // inner are split over the workers. Each row is shifted by its max (when
 // finite), so large inputs do not overflow; sums accumulate in float64.
-func softmax(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
+func softmax(n *graph.Node, args []*tensor.Dense, donor *tensor.Dense) (*tensor.Dense, bool, error) {
 	op := n.Op().(*nodes.SoftmaxOp)
 	x := dense.Contiguous(args[0])
 	shape := dense.Shape(x)
@@ -29,11 +29,11 @@ func softmax(n *graph.Node, args []*tensor.Dense) (*tensor.Dense, bool, error) {
 	outer, length, inner := dense.Size(shape[:axis]), shape[axis], dense.Size(shape[axis+1:])
 	switch x.Dtype() {
 	case tensor.Float32:
-		out := dense.Zeros(tensor.Float32, shape)
+		out := reuse(donor, tensor.Float32, shape)
 		softmaxRows(out.Float32s(), x.Float32s(), outer, length, inner, op.Log)
 		return out, true, nil
 	case tensor.Float64:
-		out := dense.Zeros(tensor.Float64, shape)
+		out := reuse(donor, tensor.Float64, shape)
 		softmaxRows(out.Float64s(), x.Float64s(), outer, length, inner, op.Log)
 		return out, true, nil
 	}
