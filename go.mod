@@ -1,11 +1,11 @@
 module github.com/loomtensor/loom
 
-go 1.26.0
+go 1.24.0
 
 require (
-	github.com/ebitengine/purego v0.11.3
+	github.com/ebitengine/purego v0.10.0
 	github.com/stretchr/testify v1.12.1
-	golang.org/x/sys v0.50.0
+	golang.org/x/sys v0.38.0
 	gonum.org/v1/gonum v0.17.0
 	gorgonia.org/tensor v0.9.24
 )
