@@ -17,5 +17,6 @@ vet:
 demo:
 	$(GO) run ./examples/attention
 
+# loom's benchmarks and NumPy's, side by side (NumPy skipped if absent).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	python3 bench/compare.py

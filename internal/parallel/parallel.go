@@ -78,6 +78,9 @@ func For(n, grain int, fn func(lo, hi int)) {
 			t.run()
 		}
 	}
+	// Yield once: an idle worker parked on the queue is then woken in tens of
+	// microseconds rather than ~200 (measured on this 2-vCPU machine).
+	runtime.Gosched()
 	fn((blocks-1)*n/blocks, n)
 	for {
 		select {
