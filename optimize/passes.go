@@ -19,6 +19,7 @@ var Passes = []Pass{
 	{"lower", "replace loops by batched primitives (vmap.Lower)", lower},
 	{"fold", "evaluate small all-constant subexpressions once", fold},
 	{"simplify", "algebraic identities: reshape chains, x·1, x+0, scale of scale", simplify},
+	{"contract", "sums of products become pairwise GEMM contractions, cheapest first", contract},
 	{"transposes", "fold transpose chains; absorb transposes into matmul operands", foldTransposes},
 	{"cse", "merge identical subexpressions", cse},
 	{"epilogue", "fold a scale of a matmul's result into the GEMM", epilogue},
@@ -32,6 +33,9 @@ var Order = []struct{ Before, After, Why string }{
 	{"simplify", "transposes", "collapsed reshapes let a transpose reach the matmul it feeds"},
 	{"transposes", "cse", "transpose folding rebuilds matmuls; cse then merges what became equal"},
 	{"cse", "epilogue", "fusing needs true use counts, which duplicates would inflate"},
+	{"lower", "contract", "the sums of products to plan are what loops over indices lower to"},
+	{"contract", "transposes", "contraction permutes operands; folding absorbs those transposes into the GEMMs"},
+	{"contract", "epilogue", "a mean's scale lands after its last GEMM, where the epilogue folds it"},
 	{"lower", "epilogue", "the matmuls to fuse into are the ones lowering creates"},
 }
 

@@ -1,0 +1,158 @@
+package optimize
+
+import (
+	"slices"
+
+	"github.com/loomtensor/loom/graph"
+	"github.com/loomtensor/loom/nodes"
+)
+
+// plan contracts factors down to one value with dims keep (in that order),
+// summing every other label. Labels only one factor carries are summed on it
+// first; then the pair whose result is smallest is contracted, until one
+// factor is left (greedy, as opt_einsum's default for many operands).
+func plan(fs []factor, keep []int, size map[int]int) *graph.Node {
+	needed := func(l int, skip ...int) bool {
+		if slices.Contains(keep, l) {
+			return true
+		}
+		for k, f := range fs {
+			if !slices.Contains(skip, k) && slices.Contains(f.labels, l) {
+				return true
+			}
+		}
+		return false
+	}
+	for k := range fs {
+		var sum []int
+		for d, l := range fs[k].labels {
+			if !needed(l, k) {
+				sum = append(sum, d)
+			}
+		}
+		if len(sum) > 0 {
+			fs[k] = sumDims(fs[k], sum)
+		}
+	}
+	for len(fs) > 1 {
+		bi, bj, best := 0, 1, -1
+		for i := range fs {
+			for j := i + 1; j < len(fs); j++ {
+				cost := 1
+				for _, l := range union(fs[i].labels, fs[j].labels) {
+					if needed(l, i, j) {
+						cost *= size[l]
+					}
+				}
+				if best < 0 || cost < best {
+					bi, bj, best = i, j, cost
+				}
+			}
+		}
+		a, b := fs[bi], fs[bj]
+		var out []int
+		for _, l := range union(a.labels, b.labels) {
+			if needed(l, bi, bj) {
+				out = append(out, l)
+			}
+		}
+		c := pair(a, b, out, size)
+		rest := []factor{c}
+		for k, f := range fs {
+			if k != bi && k != bj {
+				rest = append(rest, f)
+			}
+		}
+		fs = rest
+	}
+	f := fs[0]
+	var sum []int
+	for d, l := range f.labels {
+		if !slices.Contains(keep, l) {
+			sum = append(sum, d)
+		}
+	}
+	if len(sum) > 0 {
+		f = sumDims(f, sum)
+	}
+	return permute(f, keep).n
+}
+
+// pair contracts a and b into a factor with labels out: labels of both that
+// are kept are batch dims, labels of both that are not are summed, the rest
+// are the two free sides of one batched GEMM.
+func pair(a, b factor, out []int, size map[int]int) factor {
+	var batch, contr, freeA, freeB []int
+	for _, l := range a.labels {
+		switch {
+		case slices.Contains(b.labels, l) && slices.Contains(out, l):
+			batch = append(batch, l)
+		case slices.Contains(b.labels, l):
+			contr = append(contr, l)
+		default:
+			freeA = append(freeA, l)
+		}
+	}
+	for _, l := range b.labels {
+		if !slices.Contains(a.labels, l) {
+			freeB = append(freeB, l)
+		}
+	}
+	prod := func(ls []int) int {
+		p := 1
+		for _, l := range ls {
+			p *= size[l]
+		}
+		return p
+	}
+	B, M, K, N := prod(batch), prod(freeA), prod(contr), prod(freeB)
+	am := nodes.Reshape(permute(a, cat(batch, freeA, contr)).n, B, M, K)
+	bm := nodes.Reshape(permute(b, cat(batch, contr, freeB)).n, B, K, N)
+	labels := cat(batch, freeA, freeB)
+	dims := make([]int, len(labels))
+	for k, l := range labels {
+		dims[k] = size[l]
+	}
+	return factor{nodes.Reshape(nodes.BatchMatMul(am, bm, false, false), dims...), labels}
+}
+
+// sumDims sums a factor over some of its dims.
+func sumDims(f factor, dims []int) factor {
+	var labels []int
+	for d, l := range f.labels {
+		if !slices.Contains(dims, d) {
+			labels = append(labels, l)
+		}
+	}
+	return factor{graph.Apply(&nodes.Reduce{Kind: nodes.RedSum, Axes: dims}, f.n), labels}
+}
+
+// permute transposes a factor so its labels come in the order want.
+func permute(f factor, want []int) factor {
+	perm := make([]int, len(want))
+	for k, l := range want {
+		perm[k] = slices.Index(f.labels, l)
+	}
+	if isIdentity(perm) {
+		return f
+	}
+	return factor{nodes.Transpose(f.n, perm...), want}
+}
+
+func union(a, b []int) []int {
+	out := slices.Clone(a)
+	for _, l := range b {
+		if !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func cat(parts ...[]int) []int {
+	var out []int
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
