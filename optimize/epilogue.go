@@ -28,14 +28,34 @@ func epilogue(outs []*graph.Node) ([]*graph.Node, error) {
 			}
 			orig[v] = n
 			return v
+		case *nodes.ReshapeOp:
+			v := n
+			if !sameNodes(in, n.Inputs()) {
+				v = graph.Reapply(n, in)
+			}
+			orig[v] = n
+			return v
 		case *nodes.Unary:
-			mm, ok := in[0].Op().(*nodes.BatchMatMulOp)
-			if op.Kind != nodes.UnScale || op.C == 0 || !ok || uses[orig[in[0]]] != 1 || !graph.IsFloat(n.DType()) {
+			x := in[0]
+			if op.Kind != nodes.UnScale || op.C == 0 || !graph.IsFloat(n.DType()) || uses[orig[x]] != 1 {
+				return nil
+			}
+			// Look through one reshape: scaling commutes with it.
+			var shape []int
+			if _, ok := x.Op().(*nodes.ReshapeOp); ok && uses[orig[x.Inputs()[0]]] == 1 {
+				shape, x = x.Shape(), x.Inputs()[0]
+			}
+			mm, ok := x.Op().(*nodes.BatchMatMulOp)
+			if !ok || uses[orig[x]] != 1 {
 				return nil
 			}
 			fused := *mm
 			fused.Alpha = mm.Scale() * op.C
-			return graph.Apply(&fused, in[0].Inputs()...)
+			r := graph.Apply(&fused, x.Inputs()...)
+			if shape != nil {
+				r = nodes.Reshape(r, shape...)
+			}
+			return r
 		}
 		return nil
 	})

@@ -18,8 +18,8 @@ type Pass struct {
 var Passes = []Pass{
 	{"lower", "replace loops by batched primitives (vmap.Lower)", lower},
 	{"fold", "evaluate small all-constant subexpressions once", fold},
-	{"simplify", "algebraic identities: reshape chains, x·1, x+0, scale of scale", simplify},
 	{"contract", "sums of products become pairwise GEMM contractions, cheapest first", contract},
+	{"simplify", "algebraic identities: reshape chains, x·1, x+0, scale of scale", simplify},
 	{"transposes", "fold transpose chains; absorb transposes into matmul operands", foldTransposes},
 	{"cse", "merge identical subexpressions", cse},
 	{"epilogue", "fold a scale of a matmul's result into the GEMM", epilogue},
@@ -30,6 +30,7 @@ var Order = []struct{ Before, After, Why string }{
 	{"lower", "transposes", "lowering moves batch dims with transposes; folding removes them"},
 	{"lower", "fold", "lowering hoists loop-invariant values, exposing constant subexpressions"},
 	{"lower", "simplify", "lowering emits the reshape chains simplify collapses"},
+	{"contract", "simplify", "contraction emits reshapes of reshapes"},
 	{"simplify", "transposes", "collapsed reshapes let a transpose reach the matmul it feeds"},
 	{"transposes", "cse", "transpose folding rebuilds matmuls; cse then merges what became equal"},
 	{"cse", "epilogue", "fusing needs true use counts, which duplicates would inflate"},

@@ -12,20 +12,28 @@ import (
 // and a matmul operand that is a transpose of its batch dims, or of its two
 // matrix dims, is read in place (the kernel takes strides or a trans flag).
 func foldTransposes(outs []*graph.Node) ([]*graph.Node, error) {
+	uses := useCounts(outs)
+	orig := map[*graph.Node]*graph.Node{}
 	return rewrite(outs, func(n *graph.Node, in []*graph.Node) *graph.Node {
 		switch op := n.Op().(type) {
+		case *nodes.Unary:
+			v := n
+			if !sameNodes(in, n.Inputs()) {
+				v = graph.Reapply(n, in)
+			}
+			orig[v] = n
+			return v
 		case *nodes.TransposeOp:
-			x, perm := in[0], op.Perm
-			if inner, ok := x.Op().(*nodes.TransposeOp); ok {
-				perm = compose(inner.Perm, perm)
-				x = x.Inputs()[0]
+			x := in[0]
+			// Sink the transpose below a unary op used only here, so it
+			// meets (and may cancel) the transpose feeding that op.
+			if u, ok := x.Op().(*nodes.Unary); ok && uses[orig[x]] == 1 {
+				return graph.Apply(u, transposeOf(x.Inputs()[0], op.Perm))
 			}
-			if isIdentity(perm) {
-				return x
+			if t := transposeOf(x, op.Perm); t != n {
+				return t
 			}
-			if x != in[0] {
-				return nodes.Transpose(x, perm...)
-			}
+			return nil
 		case *nodes.BatchMatMulOp:
 			if op.PermA != nil || op.PermB != nil {
 				return nil
@@ -46,6 +54,19 @@ func foldTransposes(outs []*graph.Node) ([]*graph.Node, error) {
 		}
 		return nil
 	})
+}
+
+// transposeOf is Transpose(x, perm) with a transpose feeding it folded in,
+// and no transpose at all when the two cancel.
+func transposeOf(x *graph.Node, perm []int) *graph.Node {
+	if inner, ok := x.Op().(*nodes.TransposeOp); ok {
+		perm = compose(inner.Perm, perm)
+		x = x.Inputs()[0]
+	}
+	if isIdentity(perm) {
+		return x
+	}
+	return nodes.Transpose(x, perm...)
 }
 
 // absorb looks through a transpose feeding a matmul operand: one that swaps
