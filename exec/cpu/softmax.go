@@ -86,8 +86,8 @@ func softmaxRow[T float](dst, src []T, base, n, step int, log bool) {
 	}
 }
 
-// softmaxRow32 is the contiguous float32 row: the fast exp, float32 sums in
-// blocks of 8 lanes (combined in float64) so the loop vectorizes well.
+// softmaxRow32 is the contiguous float32 row: one max pass, one fused
+// exp-and-sum pass and one scale pass, the last two vectorized (vmath).
 func softmaxRow32(dst, src []float32) {
 	mx := float32(math.Inf(-1))
 	for _, v := range src {
@@ -98,26 +98,6 @@ func softmaxRow32(dst, src []float32) {
 	if math.IsInf(float64(mx), 0) {
 		mx = 0
 	}
-	var acc [8]float32
-	i := 0
-	for ; i+8 <= len(src); i += 8 {
-		for l := 0; l < 8; l++ {
-			e := vmath.Exp32(src[i+l] - mx)
-			dst[i+l] = e
-			acc[l] += e
-		}
-	}
-	sum := 0.0
-	for ; i < len(src); i++ {
-		e := vmath.Exp32(src[i] - mx)
-		dst[i] = e
-		sum += float64(e)
-	}
-	for _, a := range acc {
-		sum += float64(a)
-	}
-	inv := float32(1 / sum)
-	for i := range dst {
-		dst[i] *= inv
-	}
+	sum := vmath.ExpShiftSum32(dst, src, mx)
+	vmath.Scale32s(dst, 1/sum)
 }

@@ -78,7 +78,7 @@ func Exp32s(dst, src []float32) {
 // len(dst) < len(src); dst and src may be the same slice but must not
 // otherwise overlap.
 //
-// The AVX2 path adds the results in 16 float32 lanes over blocks of 1024
+// The AVX2 path adds the results in 8 float32 lanes over blocks of 512
 // elements (64 terms a lane), reduces each block to one float32 and adds
 // the block sums in float64. For nonnegative terms (which these are) the
 // relative error of the sum is bounded by about 70·2^-24 ≈ 4e-6 and is

@@ -38,9 +38,10 @@ func exp32sAVX2(dst, src []float32) {
 	}
 }
 
-// sumBlock is how many elements one float32-lane accumulation covers before
-// the partial sum is folded into the float64 total (64 terms per lane).
-const sumBlock = 1024
+// sumBlock is how many elements one call of expShiftSumAVX2 adds in its 8
+// float32 lanes (64 terms a lane) before the block sum is folded into the
+// float64 total.
+const sumBlock = 512
 
 func expShiftSum32AVX2(dst, src []float32, shift float32) float32 {
 	checkLen(dst, src)

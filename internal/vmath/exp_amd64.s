@@ -2,20 +2,24 @@
 
 #include "textflag.h"
 
-// AVX2+FMA kernels for exp.go: e^x for 8 float32 lanes at a time, by the
-// same range reduction and Cephes polynomial as Exp32:
+// AVX2+FMA kernels for exp.go: e^x for 8 float32 lanes at a time (two
+// vectors per loop iteration), by the same range reduction and Cephes
+// polynomial as Exp32:
 //
 //	x  = clamp(x, -110, 90)              (NaN passes through)
 //	t  = x·log2e + 1.5·2^23              (n = round(x·log2e) in t's low bits)
 //	n  = t - 1.5·2^23
-//	r  = x - n·ln2hi - n·ln2lo           (FMA)
-//	y  = P(r)·r² + r + 1                 (Horner, FMA)
-//	e^x = y · 2^(n>>1) · 2^(n-(n>>1))
+//	r  = x - n·ln2hi - n·ln2lo           (FMA; exact first step)
+//	y  = P(r)·r² + r                     (Estrin, FMA)
+//	s1 = 2^(n>>1), s2 = 2^(n-(n>>1))     (integer adds into exponent bits)
+//	e^x = (y·s1 + s1)·s2                 (= (1 + r + P·r²)·2^n)
 //
-// Scaling by two powers of two, each a normal number for |n| ≤ 159, makes
-// the results that overflow (+Inf) or underflow (0 or subnormal, rounded
-// once in the last multiply) come out right without a scalar fix-up; the
-// clamp sends ±Inf to +Inf and 0.
+// Scaling by two powers of two, each a normal number for -159 ≤ n ≤ 130,
+// makes the results that overflow (+Inf) or underflow (0, or a subnormal
+// rounded once, in the last multiply) come out right without a scalar
+// fix-up; the clamp sends -Inf and x < -110 to 0, +Inf and x > 90 to +Inf.
+// The kernels process n elements, n a multiple of 8; exp_amd64.go does
+// the tails.
 
 // expconst<>: 32-byte rows of one broadcast float32 constant each.
 #define LO    expconst<>+0(SB)
@@ -222,8 +226,9 @@ TEXT ·expShiftSumAVX2(SB), NOSPLIT, $0-36
 	VBROADCASTSS shift+24(FP), Y13
 	VMOVUPS LO, Y15
 	VMOVUPS HI, Y14
+	VMOVUPS MAGIC, Y11
+	VMOVUPS LOG2E, Y10
 	VXORPS Y12, Y12, Y12
-	VXORPS Y11, Y11, Y11
 	CMPQ CX, $16
 	JB   ess8
 
@@ -232,12 +237,12 @@ ess16:
 	VMOVUPS 32(SI), Y5
 	VSUBPS Y13, Y0, Y0
 	VSUBPS Y13, Y5, Y5
-	EXP8(Y0, Y1, Y2, Y3, Y4, MAGIC, ONE, LOG2E)
-	EXP8(Y5, Y6, Y7, Y8, Y9, MAGIC, ONE, LOG2E)
+	EXP8(Y0, Y1, Y2, Y3, Y4, Y11, ONE, Y10)
+	EXP8(Y5, Y6, Y7, Y8, Y9, Y11, ONE, Y10)
 	VMOVUPS Y2, (DI)
 	VMOVUPS Y7, 32(DI)
 	VADDPS Y2, Y12, Y12
-	VADDPS Y7, Y11, Y11
+	VADDPS Y7, Y12, Y12
 	ADDQ $64, SI
 	ADDQ $64, DI
 	SUBQ $16, CX
@@ -249,12 +254,11 @@ ess8:
 	JB   essdone
 	VMOVUPS (SI), Y0
 	VSUBPS Y13, Y0, Y0
-	EXP8(Y0, Y1, Y2, Y3, Y4, MAGIC, ONE, LOG2E)
+	EXP8(Y0, Y1, Y2, Y3, Y4, Y11, ONE, Y10)
 	VMOVUPS Y2, (DI)
 	VADDPS Y2, Y12, Y12
 
 essdone:
-	VADDPS Y11, Y12, Y12
 	VEXTRACTF128 $1, Y12, X11
 	VADDPS X11, X12, X12
 	VMOVHLPS X12, X12, X11
