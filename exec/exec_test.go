@@ -242,3 +242,42 @@ func TestInPlaceReuseRespectsAliases(t *testing.T) {
 	}
 	assert.Equal(t, seq(tensor.Float64, 2, 3).Float64s(), in.Float64s(), "the feed is untouched")
 }
+
+// The CPU softmax agrees with the reference on the edge cases: huge values,
+// -Inf entries, a whole -Inf row, +Inf and NaN.
+func TestSoftmaxEdgeCasesMatchReference(t *testing.T) {
+	inf := float32(math.Inf(1))
+	nan := float32(math.NaN())
+	rows := [][]float32{
+		{1000, 1000, 999, -1000, 3, 0, 0, 0, 1},
+		{-inf, 0, 1, 2, 3, 4, 5, 6, 7},
+		{-inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf},
+		{inf, 0, 1, 2, 3, 4, 5, 6, 7},
+		{nan, 0, 1, 2, 3, 4, 5, 6, 7},
+	}
+	var data []float32
+	for _, r := range rows {
+		data = append(data, r...)
+	}
+	g := graph.New()
+	x := g.Input("x", tensor.Float32, len(rows), 9)
+	r := g.Axis("r", 0)
+	y := vmap.For(r).Do(func() *graph.Node { return nodes.Softmax(x.At(r, graph.All)) })
+	feeds := map[string]*tensor.Dense{"x": tensor.New(tensor.WithShape(len(rows), 9), tensor.WithBacking(data))}
+	var outs [2][]float32
+	for k, opt := range []exec.Option{exec.Reference(), exec.OnCPU()} {
+		p, err := exec.Compile([]*graph.Node{y}, opt)
+		require.NoError(t, err)
+		out, err := p.Run(feeds)
+		require.NoError(t, err)
+		outs[k] = out[0].Float32s()
+	}
+	for k := range outs[0] {
+		w, g := float64(outs[0][k]), float64(outs[1][k])
+		if math.IsNaN(w) {
+			assert.True(t, math.IsNaN(g), "element %d: %v, want NaN", k, g)
+			continue
+		}
+		assert.InDelta(t, w, g, 1e-6, "element %d", k)
+	}
+}

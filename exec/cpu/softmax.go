@@ -89,13 +89,8 @@ func softmaxRow[T float](dst, src []T, base, n, step int, log bool) {
 // softmaxRow32 is the contiguous float32 row: one max pass, one fused
 // exp-and-sum pass and one scale pass, the last two vectorized (vmath).
 func softmaxRow32(dst, src []float32) {
-	mx := float32(math.Inf(-1))
-	for _, v := range src {
-		if v > mx || v != v {
-			mx = v
-		}
-	}
-	if math.IsInf(float64(mx), 0) {
+	mx := vmath.Max32(src)
+	if math.IsInf(float64(mx), 0) || mx != mx {
 		mx = 0
 	}
 	sum := vmath.ExpShiftSum32(dst, src, mx)

@@ -2,7 +2,11 @@
 
 package vmath
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 // hasAVX2 reports whether the CPU (and OS) support the assembly kernels;
 // useAVX2 selects them (tests clear it to exercise the Go path).
@@ -73,4 +77,19 @@ func scale32sAVX2(dst []float32, c float32) {
 	for i := m; i < n; i++ {
 		dst[i] *= c
 	}
+}
+
+//go:noescape
+func maxAVX2(src *float32, n int) float32
+
+func max32AVX2(src []float32) float32 {
+	m := len(src) &^ 7
+	mx := float32(math.Inf(-1))
+	if m > 0 {
+		mx = maxAVX2(&src[0], m)
+	}
+	for _, v := range src[m:] {
+		mx = max(mx, v)
+	}
+	return mx
 }

@@ -303,3 +303,32 @@ sc8:
 scdone:
 	VZEROUPPER
 	RET
+
+// func maxAVX2(src *float32, n int) float32
+// n is a multiple of 8 and at least 8. NaNs may be ignored: softmax, the
+// caller, turns a NaN row into NaNs through its sum.
+TEXT ·maxAVX2(SB), NOSPLIT, $0-20
+	MOVQ    src+0(FP), SI
+	MOVQ    n+8(FP), CX
+	VMOVUPS (SI), Y0
+	ADDQ    $32, SI
+	SUBQ    $8, CX
+
+maxloop:
+	CMPQ    CX, $0
+	JE      maxdone
+	VMAXPS  (SI), Y0, Y0
+	ADDQ    $32, SI
+	SUBQ    $8, CX
+	JMP     maxloop
+
+maxdone:
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4E, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xB1, X0, X1
+	VMAXPS       X1, X0, X0
+	VZEROUPPER
+	MOVSS        X0, ret+16(FP)
+	RET

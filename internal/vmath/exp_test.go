@@ -460,3 +460,23 @@ func BenchmarkMathExp(b *testing.B) {
 		}
 	}
 }
+
+func TestMax32(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	for _, avx := range []bool{false, hasAVX2} {
+		old := useAVX2
+		useAVX2 = avx
+		for n := 0; n < 70; n++ {
+			src := make([]float32, n)
+			want := float32(math.Inf(-1))
+			for k := range src {
+				src[k] = float32(r.NormFloat64() * 100)
+				want = max(want, src[k])
+			}
+			if got := Max32(src); got != want {
+				t.Fatalf("avx2=%v n=%d: Max32 = %v, want %v", avx, n, got, want)
+			}
+		}
+		useAVX2 = old
+	}
+}
