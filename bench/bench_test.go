@@ -8,6 +8,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/loomtensor/loom/autodiff"
 	"github.com/loomtensor/loom/examples/attention/mha"
 	"github.com/loomtensor/loom/exec"
 	"github.com/loomtensor/loom/graph"
@@ -114,4 +115,94 @@ func BenchmarkGEMM(b *testing.B) {
 			})
 		}
 	}
+}
+
+// D[k,n] = mean over l,m of A[k,l,m]·B[l,n]·C[k,m], K=64, L=128, M=128,
+// N=64, float32, written as the nested loops of API.md. loom materializes the
+// K×N×L×M product today (contraction planning is a later step); peakMB shows it.
+func BenchmarkMeanOfProducts(b *testing.B) {
+	const K, L, M, N = 64, 128, 128, 64
+	r := rand.New(rand.NewSource(4))
+	g := graph.New()
+	A3 := g.Input("A3", tensor.Float32, K, L, M)
+	B := g.Input("B", tensor.Float32, L, N)
+	C := g.Input("C", tensor.Float32, K, M)
+	k, n, l, m := g.Axis("k", 0), g.Axis("n", 0), g.Axis("l", 0), g.Axis("m", 0)
+	D := vmap.For(k, n).Do(func() *graph.Node {
+		return nodes.Mean(vmap.For(l, m).Do(func() *graph.Node {
+			return nodes.Mul(nodes.Mul(A3.At(k, l, m), B.At(l, n)), C.At(k, m))
+		}))
+	})
+	p := compile(b, D)
+	run(b, p, map[string]*tensor.Dense{
+		"A3": randn(r, tensor.Float32, 1, K, L, M),
+		"B":  randn(r, tensor.Float32, 1, L, N),
+		"C":  randn(r, tensor.Float32, 1, K, M),
+	})
+	b.ReportMetric(float64(p.PeakBytes())/1e6, "peakMB")
+}
+
+// exp(a·x+b)·c over 2^24 float32 elements, a, b, c scalars: elementwise,
+// no loop.
+func BenchmarkExpAffine(b *testing.B) {
+	const n = 1 << 24
+	r := rand.New(rand.NewSource(5))
+	g := graph.New()
+	x := g.Input("x", tensor.Float32, n)
+	y := nodes.Scale(nodes.Exp(nodes.Offset(nodes.Scale(x, 0.5), 0.25)), 1.5)
+	run(b, compile(b, y), map[string]*tensor.Dense{"x": randn(r, tensor.Float32, 1, n)})
+	b.ReportMetric(float64(4*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}
+
+// Softmax of each row of a 4096×4096 float32 matrix.
+func BenchmarkRowSoftmax(b *testing.B) {
+	const n = 4096
+	r := rand.New(rand.NewSource(6))
+	g := graph.New()
+	x := g.Input("x", tensor.Float32, n, n)
+	row := g.Axis("row", 0)
+	y := vmap.For(row).Do(func() *graph.Node { return nodes.Softmax(x.At(row, graph.All)) })
+	run(b, compile(b, y), map[string]*tensor.Dense{"x": randn(r, tensor.Float32, 1, n, n)})
+}
+
+// One SGD step of a 784→512→10 MLP (relu) with softmax cross-entropy on a
+// batch of 256, float32: the loss per example, a loop over the batch, the
+// gradients by autodiff.Grad, and the updated weights as outputs. It skips,
+// saying why, while autodiff cannot differentiate it yet.
+func BenchmarkMLPStep(b *testing.B) {
+	const batch, in, hid, out, lr = 256, 784, 512, 10, 0.01
+	r := rand.New(rand.NewSource(7))
+	g := graph.New()
+	feeds := map[string]*tensor.Dense{}
+	input := func(name string, scale float64, dims ...int) *graph.Node {
+		feeds[name] = randn(r, tensor.Float32, scale, dims...)
+		return g.Input(name, tensor.Float32, dims...)
+	}
+	x := input("x", 1, batch, in)
+	w1, b1 := input("w1", 1/math.Sqrt(in), in, hid), input("b1", 0, hid)
+	w2, b2 := input("w2", 1/math.Sqrt(hid), hid, out), input("b2", 0, out)
+	onehot := make([]float64, batch*out)
+	for e := 0; e < batch; e++ {
+		onehot[e*out+r.Intn(out)] = 1
+	}
+	feeds["y"] = dense.FromF64(tensor.Float32, []int{batch, out}, onehot)
+	y := g.Input("y", tensor.Float32, batch, out)
+
+	e := g.Axis("example", 0)
+	losses := vmap.For(e).Do(func() *graph.Node {
+		h := nodes.Relu(nodes.Add(nodes.MatMul(x.At(e, graph.All), w1), b1))
+		logits := nodes.Add(nodes.MatMul(h, w2), b2)
+		return nodes.Neg(nodes.Sum(nodes.Mul(y.At(e, graph.All), nodes.LogSoftmax(logits))))
+	})
+	loss := nodes.Mean(losses)
+	params := []*graph.Node{w1, b1, w2, b2}
+	outs := []*graph.Node{loss}
+	for k, grad := range autodiff.Grad(loss, params...) {
+		outs = append(outs, nodes.Sub(params[k], nodes.Scale(grad, lr)))
+	}
+	p, err := exec.Compile(outs)
+	if err != nil {
+		b.Skipf("pending (needs autodiff): %v", err)
+	}
+	run(b, p, feeds)
 }

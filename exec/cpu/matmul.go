@@ -21,7 +21,8 @@ func matmul(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense
 	if len(sb) == 2 {
 		nn = sb[1]
 	}
-	return gemmInto(a, b, n.Shape(), false, false, m, nn, k, 0, 0, 1)
+	c := dense.Zeros(a.Dtype(), n.Shape())
+	return c, gemmAt(a, b, c, false, false, 1, m, nn, k, 0, 0, 0, 0, 0, 0, 1), nil
 }
 
 // batchMatMul runs BatchMatMul as strided batched GEMMs: each operand's
@@ -126,24 +127,3 @@ func gemmAt(a, b, c *tensor.Dense, tA, tB bool, alpha float64, m, n, k, offA, of
 	return true
 }
 
-// gemmInto computes c = op(a)·op(b) for batch strided products.
-func gemmInto(a, b *tensor.Dense, shape []int, tA, tB bool, m, n, k, strideA, strideB, batch int) (*tensor.Dense, bool, error) {
-	lda, ldb := k, n
-	if tA {
-		lda = m
-	}
-	if tB {
-		ldb = k
-	}
-	switch a.Dtype() {
-	case tensor.Float32:
-		c := dense.Zeros(tensor.Float32, shape)
-		gemm.SgemmBatch(tA, tB, m, n, k, 1, a.Float32s(), lda, strideA, b.Float32s(), ldb, strideB, 0, c.Float32s(), n, m*n, batch)
-		return c, true, nil
-	case tensor.Float64:
-		c := dense.Zeros(tensor.Float64, shape)
-		gemm.DgemmBatch(tA, tB, m, n, k, 1, a.Float64s(), lda, strideA, b.Float64s(), ldb, strideB, 0, c.Float64s(), n, m*n, batch)
-		return c, true, nil
-	}
-	return nil, false, nil
-}
