@@ -94,7 +94,7 @@ func backing(t *tensor.Dense) uintptr {
 // zeroed buffer.
 func reuse(donor *tensor.Dense, dt tensor.Dtype, shape []int) *tensor.Dense {
 	if donor != nil && donor.Dtype() == dt && donor.Size() == dense.Size(shape) && !donor.IsView() && donor.Size() > 0 {
-		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(donor.Data()))
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dense.Raw(donor)))
 	}
 	return dense.Zeros(dt, shape)
 }

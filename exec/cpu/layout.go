@@ -17,7 +17,7 @@ func view(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense, 
 	if dense.Size(shape) != x.Size() {
 		return nil, false, nil
 	}
-	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(x.Data())), true, nil
+	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dense.Raw(x))), true, nil
 }
 
 // transpose copies x into the permuted layout. The innermost output dim is

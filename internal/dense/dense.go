@@ -260,3 +260,19 @@ func copyRange(dst *tensor.Dense, di int, src *tensor.Dense, si, n int) {
 func CopyElems(dst *tensor.Dense, di int, src *tensor.Dense, si, n int) {
 	copyRange(dst, di, Contiguous(src), si, n)
 }
+
+// Raw returns t's backing slice ([]float32, []float64, []int64 or []bool),
+// also for a rank-0 tensor (whose Data() is a scalar, not a slice).
+func Raw(t *tensor.Dense) any {
+	switch t.Dtype() {
+	case tensor.Float32:
+		return t.Float32s()
+	case tensor.Float64:
+		return t.Float64s()
+	case tensor.Int64:
+		return t.Int64s()
+	case tensor.Bool:
+		return t.Bools()
+	}
+	return t.Data()
+}
