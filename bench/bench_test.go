@@ -12,6 +12,7 @@ import (
 	"github.com/loomtensor/loom/examples/attention/mha"
 	"github.com/loomtensor/loom/exec"
 	"github.com/loomtensor/loom/graph"
+	"github.com/loomtensor/loom/internal/blas"
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/internal/gemm"
 	"github.com/loomtensor/loom/nodes"
@@ -34,9 +35,15 @@ func compile(b *testing.B, out *graph.Node) *exec.Program {
 	return p
 }
 
-func run(b *testing.B, p *exec.Program, feeds map[string]*tensor.Dense) {
-	if _, err := p.Run(feeds); err != nil { // warm up, and check it runs
+// run times p.Run on feeds after one untimed run, whose outputs the checks
+// see first (so a wrong result is not timed).
+func run(b *testing.B, p *exec.Program, feeds map[string]*tensor.Dense, checks ...func(out []*tensor.Dense)) {
+	out, err := p.Run(feeds) // warm up, and check it runs
+	if err != nil {
 		b.Fatal(err)
+	}
+	for _, check := range checks {
+		check(out)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -111,7 +118,9 @@ func BenchmarkGEMM(b *testing.B) {
 				}
 				b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 				b.ReportMetric(0, "ns/op")
-				b.Logf("backend %s", gemm.Backend())
+				if path == "dispatch" && n == 512 { // once: compare.py reads it
+					b.Logf("loom GEMM backend: %s (%s)", gemm.Backend(), openBLASNote())
+				}
 			})
 		}
 	}
@@ -134,10 +143,18 @@ func BenchmarkMeanOfProducts(b *testing.B) {
 		}))
 	})
 	p := compile(b, D)
-	run(b, p, map[string]*tensor.Dense{
-		"A3": randn(r, tensor.Float32, 1, K, L, M),
-		"B":  randn(r, tensor.Float32, 1, L, N),
-		"C":  randn(r, tensor.Float32, 1, K, M),
+	a, bb, c := randn(r, tensor.Float32, 1, K, L, M), randn(r, tensor.Float32, 1, L, N), randn(r, tensor.Float32, 1, K, M)
+	run(b, p, map[string]*tensor.Dense{"A3": a, "B": bb, "C": c}, func(out []*tensor.Dense) {
+		av, bv, cv := a.Float32s(), bb.Float32s(), c.Float32s()
+		for _, kn := range [][2]int{{0, 0}, {5, 33}, {K - 1, N - 1}} {
+			var s float64
+			for l := 0; l < L; l++ {
+				for m := 0; m < M; m++ {
+					s += float64(av[(kn[0]*L+l)*M+m]) * float64(bv[l*N+kn[1]]) * float64(cv[kn[0]*M+m])
+				}
+			}
+			near(b, "loom D[k,n]", float64(out[0].Float32s()[kn[0]*N+kn[1]]), s/(L*M))
+		}
 	})
 	b.ReportMetric(float64(p.PeakBytes())/1e6, "peakMB")
 }
@@ -150,7 +167,12 @@ func BenchmarkExpAffine(b *testing.B) {
 	g := graph.New()
 	x := g.Input("x", tensor.Float32, n)
 	y := nodes.Scale(nodes.Exp(nodes.Offset(nodes.Scale(x, 0.5), 0.25)), 1.5)
-	run(b, compile(b, y), map[string]*tensor.Dense{"x": randn(r, tensor.Float32, 1, n)})
+	xv := randn(r, tensor.Float32, 1, n)
+	run(b, compile(b, y), map[string]*tensor.Dense{"x": xv}, func(out []*tensor.Dense) {
+		for _, k := range []int{0, 12345, n - 1} {
+			near(b, "loom exp(a·x+b)·c", float64(out[0].Float32s()[k]), 1.5*math.Exp(0.5*float64(xv.Float32s()[k])+0.25))
+		}
+	})
 	b.ReportMetric(float64(4*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 }
 
@@ -162,7 +184,10 @@ func BenchmarkRowSoftmax(b *testing.B) {
 	x := g.Input("x", tensor.Float32, n, n)
 	row := g.Axis("row", 0)
 	y := vmap.For(row).Do(func() *graph.Node { return nodes.Softmax(x.At(row, graph.All)) })
-	run(b, compile(b, y), map[string]*tensor.Dense{"x": randn(r, tensor.Float32, 1, n, n)})
+	xv := randn(r, tensor.Float32, 1, n, n)
+	run(b, compile(b, y), map[string]*tensor.Dense{"x": xv}, func(out []*tensor.Dense) {
+		checkSoftmaxRow(b, "loom", xv.Float32s()[77*n:78*n], out[0].Float32s()[77*n:78*n])
+	})
 }
 
 // One SGD step of a 784→512→10 MLP (relu) with softmax cross-entropy on a
@@ -205,4 +230,31 @@ func BenchmarkMLPStep(b *testing.B) {
 		b.Skipf("pending (needs autodiff): %v", err)
 	}
 	run(b, p, feeds)
+}
+
+// near fails b when got is not within float32 rounding of want.
+func near(b *testing.B, what string, got, want float64) {
+	if math.Abs(got-want) > 1e-3*(1+math.Abs(want)) || math.IsNaN(got) {
+		b.Fatalf("%s: got %v, want %v", what, got, want)
+	}
+}
+
+// checkSoftmaxRow checks a few entries of got = softmax(x) for one row.
+func checkSoftmaxRow(b *testing.B, who string, x, got []float32) {
+	var s float64
+	for _, v := range x {
+		s += math.Exp(float64(v))
+	}
+	for _, c := range []int{0, len(x) / 3, len(x) - 1} {
+		near(b, who+" softmax", float64(got[c]), math.Exp(float64(x[c]))/s)
+	}
+}
+
+// openBLASNote says whether OpenBLAS was loaded, from where and with which
+// kernels, or why not.
+func openBLASNote() string {
+	if !blas.Available() {
+		return "OpenBLAS not loaded: " + blas.Reason()
+	}
+	return fmt.Sprintf("OpenBLAS %s loaded, core %q", blas.Library(), blas.CoreName())
 }

@@ -126,4 +126,3 @@ func gemmAt(a, b, c *tensor.Dense, tA, tB bool, alpha float64, m, n, k, offA, of
 	}
 	return true
 }
-
