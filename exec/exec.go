@@ -155,5 +155,6 @@ func (p *Program) Explain() string {
 	sort.Strings(names)
 	fmt.Fprintf(&b, "inputs: %s\n", strings.Join(names, ", "))
 	b.WriteString(graph.Format(p.outs...))
+	b.WriteString(p.costTable())
 	return b.String()
 }
