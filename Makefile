@@ -17,6 +17,6 @@ vet:
 demo:
 	$(GO) run ./examples/attention
 
-# loom's benchmarks and NumPy's, side by side (NumPy skipped if absent).
+# loom's benchmarks beside NumPy, PyTorch and gorgonia (a missing peer is skipped, saying so).
 bench:
 	python3 bench/compare.py
