@@ -219,3 +219,21 @@ func ExampleLoop_Into() {
 	fmt.Println(z.Type())
 	// Output: f64[4 i=3]
 }
+
+// D[k,n] = mean over l,m of A[k,l,m]·B[l,n]·C[k,m], written as loops; the
+// optimizer runs it as two GEMM contractions.
+func ExampleFor_meanOfProducts() {
+	g := graph.New()
+	A := g.Input("A", tensor.Float32, 64, 128, 128)
+	B := g.Input("B", tensor.Float32, 128, 64)
+	C := g.Input("C", tensor.Float32, 64, 128)
+	k, n, l, m := g.Axis("k", 0), g.Axis("n", 0), g.Axis("l", 0), g.Axis("m", 0)
+	D := vmap.For(k, n).Do(func() *graph.Node {
+		return nodes.Mean(vmap.For(l, m).Do(func() *graph.Node {
+			return nodes.Mul(nodes.Mul(A.At(k, l, m), B.At(l, n)), C.At(k, m))
+		}))
+	})
+	p, err := exec.Compile([]*graph.Node{D})
+	fmt.Println(D.Type(), err, p.PeakBytes() < 1<<20)
+	// Output: f32[k=64 n=64] <nil> true
+}
