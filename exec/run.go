@@ -24,11 +24,11 @@ func (p *Program) Run(feeds map[string]*tensor.Dense) ([]*tensor.Dense, error) {
 	// (a copy-free reshape may return a view of any of them).
 	borrowed := map[uintptr]bool{}
 	for _, t := range env {
-		borrowed[backing(t)] = true
+		borrowed[dense.Backing(t)] = true
 	}
 	for _, n := range p.order {
 		if c, ok := n.Op().(*graph.Const); ok {
-			borrowed[backing(c.Value)] = true
+			borrowed[dense.Backing(c.Value)] = true
 		}
 	}
 	if err := p.backend.Run(p.order, p.outs, env); err != nil {
@@ -37,23 +37,15 @@ func (p *Program) Run(feeds map[string]*tensor.Dense) ([]*tensor.Dense, error) {
 	outs := make([]*tensor.Dense, len(p.outs))
 	for k, o := range p.outs {
 		t := env[o]
-		if at := backing(t); at != 0 {
+		if at := dense.Backing(t); at != 0 {
 			if borrowed[at] {
 				t = dense.Clone(t)
 			}
-			borrowed[backing(t)] = true
+			borrowed[dense.Backing(t)] = true
 		}
 		outs[k] = t
 	}
 	return outs, nil
-}
-
-// backing identifies a tensor's buffer (0 for an empty one).
-func backing(t *tensor.Dense) uintptr {
-	if t == nil || t.Size() == 0 {
-		return 0
-	}
-	return t.Uintptr()
 }
 
 // bind validates feeds against the graph's inputs.

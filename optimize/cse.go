@@ -24,20 +24,8 @@ func cse(outs []*graph.Node) ([]*graph.Node, error) {
 		if prev, ok := seen[key.String()]; ok {
 			return prev
 		}
-		v := n
-		if !sameNodes(in, n.Inputs()) {
-			v = graph.Reapply(n, in)
-		}
+		v := rebuild(n, in)
 		seen[key.String()] = v
 		return v
 	})
-}
-
-func sameNodes(a, b []*graph.Node) bool {
-	for k := range a {
-		if a[k] != b[k] {
-			return false
-		}
-	}
-	return true
 }

@@ -21,18 +21,8 @@ func epilogue(outs []*graph.Node) ([]*graph.Node, error) {
 	orig := map[*graph.Node]*graph.Node{} // rewritten matmul -> original
 	return rewrite(outs, func(n *graph.Node, in []*graph.Node) *graph.Node {
 		switch op := n.Op().(type) {
-		case *nodes.BatchMatMulOp:
-			v := n
-			if !sameNodes(in, n.Inputs()) {
-				v = graph.Reapply(n, in)
-			}
-			orig[v] = n
-			return v
-		case *nodes.ReshapeOp:
-			v := n
-			if !sameNodes(in, n.Inputs()) {
-				v = graph.Reapply(n, in)
-			}
+		case *nodes.BatchMatMulOp, *nodes.ReshapeOp:
+			v := rebuild(n, in)
 			orig[v] = n
 			return v
 		case *nodes.Unary:

@@ -10,20 +10,15 @@ func rewrite(outs []*graph.Node, rule func(n *graph.Node, in []*graph.Node) *gra
 	for _, n := range graph.Needed(outs) {
 		old := n.Inputs()
 		in := make([]*graph.Node, len(old))
-		same := true
 		for k, x := range old {
 			in[k] = memo[x]
-			same = same && in[k] == x
 		}
 		var v *graph.Node
-		n.Graph().WithSite(n.Site(), func() { v = rule(n, in) })
-		switch {
-		case v != nil:
-		case same:
-			v = n
-		default:
-			n.Graph().WithSite(n.Site(), func() { v = graph.Reapply(n, in) })
-		}
+		n.Graph().WithSite(n.Site(), func() {
+			if v = rule(n, in); v == nil {
+				v = rebuild(n, in)
+			}
+		})
 		if err := v.Err(); err != nil {
 			return nil, err
 		}
@@ -34,4 +29,22 @@ func rewrite(outs []*graph.Node, rule func(n *graph.Node, in []*graph.Node) *gra
 		res[k] = memo[o]
 	}
 	return res, nil
+}
+
+// rebuild is n itself when its operands are unchanged, else n's op applied to
+// the new ones.
+func rebuild(n *graph.Node, in []*graph.Node) *graph.Node {
+	if sameNodes(in, n.Inputs()) {
+		return n
+	}
+	return graph.Reapply(n, in)
+}
+
+func sameNodes(a, b []*graph.Node) bool {
+	for k := range a {
+		if a[k] != b[k] {
+			return false
+		}
+	}
+	return true
 }

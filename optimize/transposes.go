@@ -17,10 +17,7 @@ func foldTransposes(outs []*graph.Node) ([]*graph.Node, error) {
 	return rewrite(outs, func(n *graph.Node, in []*graph.Node) *graph.Node {
 		switch op := n.Op().(type) {
 		case *nodes.Unary:
-			v := n
-			if !sameNodes(in, n.Inputs()) {
-				v = graph.Reapply(n, in)
-			}
+			v := rebuild(n, in)
 			orig[v] = n
 			return v
 		case *nodes.TransposeOp:

@@ -165,15 +165,10 @@ func (l *lowerer) interchange(inner *graph.LoopOp, xs []*graph.Node, bds []int, 
 			if bd >= 0 && bd <= d {
 				phys++
 			}
-			ix := make([]any, x.Rank())
-			for p := range ix {
-				ix[p] = graph.All
-			}
-			ix[phys] = b
 			if bd > phys {
 				bd--
 			}
-			args[k] = val{x.At(ix...), bd}
+			args[k] = val{mapAt(x, phys, b), bd}
 		}
 		var v val
 		if v, err = l.batch(inner.Body, a, size, args); err != nil {
@@ -195,12 +190,7 @@ func (l *lowerer) residual(n *graph.Node, xs []*graph.Node, bds []int, a *graph.
 		for k, x := range xs {
 			args[k] = x
 			if bds[k] >= 0 {
-				ix := make([]any, x.Rank())
-				for p := range ix {
-					ix[p] = graph.All
-				}
-				ix[bds[k]] = a
-				args[k] = x.At(ix...)
+				args[k] = mapAt(x, bds[k], a)
 			}
 		}
 		return graph.Reapply(n, args)
@@ -210,4 +200,15 @@ func (l *lowerer) residual(n *graph.Node, xs []*graph.Node, bds []int, a *graph.
 	}
 	r.Op().(*graph.LoopOp).Residual = fmt.Sprintf("%s (%s) has %s", n.Op().Name(), n.Site(), why)
 	return val{r, 0}, nil
+}
+
+// mapAt is x indexed by axis a on dim d (inside a loop over a), every other
+// dim kept.
+func mapAt(x *graph.Node, d int, a *graph.Axis) *graph.Node {
+	ix := make([]any, x.Rank())
+	for p := range ix {
+		ix[p] = graph.All
+	}
+	ix[d] = a
+	return x.At(ix...)
 }

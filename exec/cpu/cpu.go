@@ -30,7 +30,7 @@ func (b Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dens
 	// feeds and constants are pinned: never overwritten.
 	refs := map[uintptr]int{}
 	for _, t := range env {
-		refs[backing(t)] += pinned
+		refs[dense.Backing(t)] += pinned
 	}
 	for i, n := range order {
 		if _, done := env[n]; done {
@@ -41,7 +41,7 @@ func (b Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dens
 		var donor *tensor.Dense
 		for k, x := range in {
 			args[k] = env[x]
-			if last[x] == i && refs[backing(args[k])] == 1 && donor == nil {
+			if last[x] == i && refs[dense.Backing(args[k])] == 1 && donor == nil {
 				donor = args[k]
 			}
 		}
@@ -57,13 +57,13 @@ func (b Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dens
 			return err
 		}
 		if _, isConst := n.Op().(*graph.Const); isConst {
-			refs[backing(v)] += pinned
+			refs[dense.Backing(v)] += pinned
 		}
 		env[n] = v
-		refs[backing(v)]++
+		refs[dense.Backing(v)]++
 		for _, x := range in {
 			if t, ok := env[x]; ok && last[x] == i {
-				refs[backing(t)]--
+				refs[dense.Backing(t)]--
 				delete(env, x)
 			}
 		}
@@ -72,14 +72,6 @@ func (b Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dens
 }
 
 const pinned = 1 << 30
-
-// backing identifies a tensor's buffer (0 for an empty one).
-func backing(t *tensor.Dense) uintptr {
-	if t == nil || t.Size() == 0 {
-		return 0
-	}
-	return t.Uintptr()
-}
 
 // reuse returns donor as the output buffer when it fits (a dead operand whose
 // buffer nothing else holds: elementwise kernels write in place), else a new

@@ -255,6 +255,15 @@ func CopyElems(dst *tensor.Dense, di int, src *tensor.Dense, si, n int) {
 	copyRange(dst, di, Contiguous(src), si, n)
 }
 
+// Backing identifies t's buffer, so callers can tell when two tensors (a
+// value and a copy-free reshape of it) share memory; 0 for an empty tensor.
+func Backing(t *tensor.Dense) uintptr {
+	if t == nil || t.Size() == 0 {
+		return 0
+	}
+	return t.Uintptr()
+}
+
 // Raw returns t's backing slice ([]float32, []float64, []int64 or []bool),
 // also for a rank-0 tensor (whose Data() is a scalar, not a slice).
 func Raw(t *tensor.Dense) any {
