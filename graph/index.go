@@ -45,7 +45,6 @@ func (s Sel) String() string {
 
 // Select is the static part of At: int indices and spans.
 type Select struct {
-	NoGrad
 	Sels []Sel
 }
 
@@ -135,7 +134,6 @@ func (o *Select) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 
 // Gather indexes dim Dim of its first input by the int64 scalar second input.
 type Gather struct {
-	NoGrad
 	Dim int
 }
 

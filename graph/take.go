@@ -71,7 +71,6 @@ func batched(n *Node, bd int) (*Node, int, error) {
 // dims at Pairs; dim Dim of x is replaced by the I dims, and each output
 // element reads x at the index found for its paired and I coordinates.
 type TakeOp struct {
-	NoGrad
 	Dim   int
 	Pairs []int
 }
