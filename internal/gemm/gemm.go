@@ -95,6 +95,11 @@ func batched[T float32 | float64](cf *config[T], bf blasFn[T], tA, tB bool, m, n
 	if batch > 1 && sB == 0 && !tA && sA == m*lda && sC == m*ldc {
 		m, batch = m*batch, 1
 	}
+	// Matrix·vector products: one pass over the matrix, no packing (gemv.go).
+	if (m == 1 || n == 1) && !forceBLAS.Load() {
+		gemv(tA, tB, m, n, k, alpha, a, lda, sA, b, ldb, sB, beta, c, ldc, sC, batch)
+		return
+	}
 	if useBLAS() && fitsInt32(m, n, k, lda, ldb, ldc) && (forceBLAS.Load() || preferBLAS(m, n, k, batch)) {
 		blasBatch(bf, tA, tB, m, n, k, alpha, a, lda, sA, b, ldb, sB, beta, c, ldc, sC, batch)
 		return
