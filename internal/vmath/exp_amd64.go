@@ -82,7 +82,7 @@ func scale32sAVX2(dst []float32, c float32) {
 //go:noescape
 func maxAVX2(src *float32, n int) float32
 
-func max32AVX2(src []float32) float32 {
+func reduceMax32AVX2(src []float32) float32 {
 	m := len(src) &^ 7
 	mx := float32(math.Inf(-1))
 	if m > 0 {

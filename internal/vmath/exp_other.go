@@ -11,4 +11,4 @@ func exp32sAVX2(dst, src []float32)                               { panic("vmath
 func expShiftSum32AVX2(dst, src []float32, shift float32) float32 { panic("vmath: no AVX2 kernel") }
 func scale32sAVX2(dst []float32, c float32)                       { panic("vmath: no AVX2 kernel") }
 
-func max32AVX2(src []float32) float32 { panic("vmath: no AVX2 kernel") }
+func reduceMax32AVX2(src []float32) float32 { panic("vmath: no AVX2 kernel") }

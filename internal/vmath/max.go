@@ -7,7 +7,7 @@ import "math"
 // (softmax does, through its sum).
 func Max32(src []float32) float32 {
 	if useAVX2 {
-		return max32AVX2(src)
+		return reduceMax32AVX2(src)
 	}
 	mx := float32(math.Inf(-1))
 	for _, v := range src {
