@@ -26,7 +26,6 @@ func BatchMatMul(a, b *graph.Node, transA, transB bool) *graph.Node {
 
 // BatchMatMulOp is the op behind BatchMatMul.
 type BatchMatMulOp struct {
-	graph.NoGrad
 	TransA, TransB bool
 	// PermA and PermB, when set, say that an operand arrives with its batch
 	// dims permuted: its logical batch dim j is physical dim PermA[j]. The

@@ -2,6 +2,7 @@ package nodes
 
 import (
 	"fmt"
+	"slices"
 
 	"gorgonia.org/tensor"
 
@@ -29,7 +30,6 @@ func Expand(x *graph.Node, dim, n int) *graph.Node {
 // result (same size); the other dims of Shape are new and repeat x. There is
 // no size-1 stretching: this is XLA's broadcast_in_dim restricted to new dims.
 type BroadcastOp struct {
-	graph.NoGrad
 	Shape []int
 	Dims  []int
 }
@@ -97,6 +97,26 @@ func (o *BroadcastOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, err
 	x = MoveDim(x, bd, 0)
 	dims = append([]int{0}, without(dims, 0)...)
 	return checked(graph.Apply(&BroadcastOp{Shape: shape, Dims: dims}, x), 0)
+}
+
+// VJP sums the cotangent over the new dims, the ones x was repeated along.
+func (o *BroadcastOp) VJP(in []*graph.Node, _, ct *graph.Node) ([]*graph.Node, error) {
+	if err := arity(o, in, 1); err != nil {
+		return nil, err
+	}
+	if !floaty(in[0]) {
+		return []*graph.Node{nil}, nil
+	}
+	var fresh []int
+	for d := range o.Shape {
+		if !slices.Contains(o.Dims, d) {
+			fresh = append(fresh, d)
+		}
+	}
+	if len(fresh) == 0 {
+		return []*graph.Node{ct}, nil
+	}
+	return grads(o, graph.Apply(&Reduce{Kind: RedSum, Axes: fresh}, ct))
 }
 
 func without(xs []int, v int) []int {

@@ -36,7 +36,6 @@ func Einsum(spec string, xs ...*graph.Node) *graph.Node {
 // EinsumOp is the op behind Einsum. Spec is the explicit form of the spec
 // ("ij,jk->ik"); Inputs and Output are its terms.
 type EinsumOp struct {
-	graph.NoGrad
 	Spec   string
 	Inputs []string
 	Output string

@@ -69,7 +69,6 @@ func (k BinaryKind) String() string {
 // operand repeats over the leading dims of the longer, whose shape the result
 // has.
 type Binary struct {
-	graph.NoGrad
 	Kind  BinaryKind
 	Bcast bool
 }
@@ -226,9 +225,7 @@ func Greater(a, b *graph.Node) *graph.Node { return ewBinary(BinGreater, a, b) }
 func Equal(a, b *graph.Node) *graph.Node { return ewBinary(BinEqual, a, b) }
 
 // WhereOp picks, elementwise, a where cond is true and b elsewhere.
-type WhereOp struct {
-	graph.NoGrad
-}
+type WhereOp struct{}
 
 // Name is "Where".
 func (*WhereOp) Name() string { return "Where" }

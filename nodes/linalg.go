@@ -24,9 +24,7 @@ func T(x *graph.Node) *graph.Node {
 func Outer(a, b *graph.Node) *graph.Node { return graph.Apply(&OuterOp{}, a, b) }
 
 // MatMulOp is the op behind MatMul.
-type MatMulOp struct {
-	graph.NoGrad
-}
+type MatMulOp struct{}
 
 func (*MatMulOp) Name() string { return "MatMul" }
 
@@ -93,9 +91,7 @@ func laGemm[E float64 | int64](a, b []E, m, k, n int) []E {
 }
 
 // OuterOp is the op behind Outer.
-type OuterOp struct {
-	graph.NoGrad
-}
+type OuterOp struct{}
 
 func (*OuterOp) Name() string { return "Outer" }
 
@@ -127,6 +123,41 @@ func (o *OuterOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 		return dense.FromI64(t.Shape, laGemm(dense.I64(in[0]), dense.I64(in[1]), m, 1, n)), nil
 	}
 	return dense.FromF64(t.DType, t.Shape, laGemm(dense.F64(in[0]), dense.F64(in[1]), m, 1, n)), nil
+}
+
+// VJP of c = a·b is ā = c̄·bᵀ and b̄ = aᵀ·c̄, written for each rank
+// combination so that vectors are never reshaped: [m,k]·[k] gives ā = c̄⊗b
+// and b̄ = c̄·a; [k]·[k,n] gives ā = b·c̄ and b̄ = a⊗c̄; [k]·[k] gives a
+// scalar c̄ times the other side. Integer operands carry no gradient.
+func (o *MatMulOp) VJP(in []*graph.Node, _, ct *graph.Node) ([]*graph.Node, error) {
+	if err := arity(o, in, 2); err != nil {
+		return nil, err
+	}
+	a, b := in[0], in[1]
+	if !floaty(a) {
+		return []*graph.Node{nil, nil}, nil
+	}
+	switch {
+	case a.Rank() == 2 && b.Rank() == 2:
+		return grads(o, MatMul(ct, T(b)), MatMul(T(a), ct))
+	case a.Rank() == 2:
+		return grads(o, Outer(ct, b), MatMul(ct, a))
+	case b.Rank() == 2:
+		return grads(o, MatMul(b, ct), Outer(a, ct))
+	}
+	return grads(o, Mul(b, ct), Mul(a, ct))
+}
+
+// VJP of c = a⊗b is ā = c̄·b and b̄ = a·c̄.
+func (o *OuterOp) VJP(in []*graph.Node, _, ct *graph.Node) ([]*graph.Node, error) {
+	if err := arity(o, in, 2); err != nil {
+		return nil, err
+	}
+	a, b := in[0], in[1]
+	if !floaty(a) {
+		return []*graph.Node{nil, nil}, nil
+	}
+	return grads(o, MatMul(ct, b), MatMul(a, ct))
 }
 
 // Batch lifts the product over the loop axis, preferring one big 2-D

@@ -114,7 +114,6 @@ func (k ReduceKind) String() string {
 // keeps the other dims in order. The user-facing builders leave it nil;
 // batching rules set it.
 type Reduce struct {
-	graph.NoGrad
 	Kind ReduceKind
 	Axes []int
 }
@@ -190,6 +189,49 @@ func (o *Reduce) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	default:
 		return nil, fmt.Errorf("%s does not support %s", s.name, graph.DTypeName(dt))
 	}
+}
+
+// VJP repeats the cotangent over the reduced dims: as is for Sum, divided by
+// the count for Mean, times the softmax e^(x-y) for LogSumExp. Max and Min
+// split it equally among the elements that attain the extreme (JAX's rule;
+// ties are where the function is not differentiable). Integer operands carry
+// no gradient.
+func (o *Reduce) VJP(in []*graph.Node, out, ct *graph.Node) ([]*graph.Node, error) {
+	if err := arity(o, in, 1); err != nil {
+		return nil, err
+	}
+	x := in[0]
+	if !floaty(x) {
+		return []*graph.Node{nil}, nil
+	}
+	shape, axes := x.Shape(), o.Axes
+	if axes == nil {
+		axes = make([]int, len(shape))
+		for d := range axes {
+			axes[d] = d
+		}
+	}
+	kept := redKept(axes, len(shape))
+	back := func(v *graph.Node) *graph.Node { return bcastKept(v, shape, kept) }
+	var g *graph.Node
+	switch o.Kind {
+	case RedSum:
+		g = back(ct)
+	case RedMean:
+		g = back(ct)
+		if n := redCount(shape, axes); n > 0 {
+			g = Scale(g, 1/float64(n))
+		}
+	case RedMax, RedMin:
+		hit := Cast(Equal(x, back(out)), x.DType())
+		n := graph.Apply(&Reduce{Kind: RedSum, Axes: o.Axes}, hit)
+		g = Mul(hit, back(Div(ct, n)))
+	case RedLogSumExp:
+		g = Mul(back(ct), Exp(Sub(x, back(out))))
+	default:
+		return nil, fmt.Errorf("%w: unknown reduction %v", graph.ErrNoGradient, o.Kind)
+	}
+	return grads(o, g)
 }
 
 func redApply(k ReduceKind, x *graph.Node) *graph.Node { return graph.Apply(&Reduce{Kind: k}, x) }

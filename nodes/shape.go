@@ -33,7 +33,6 @@ func Transpose(x *graph.Node, perm ...int) *graph.Node {
 // TransposeOp is the op behind Transpose and T. Matrix marks T, which only
 // takes 2-D values and is named "T" in errors.
 type TransposeOp struct {
-	graph.NoGrad
 	Perm   []int
 	Matrix bool
 }
@@ -146,9 +145,7 @@ func shGatherSlice[E any](dst, x []E, src []int) {
 }
 
 // RavelOp is the op behind Ravel.
-type RavelOp struct {
-	graph.NoGrad
-}
+type RavelOp struct{}
 
 func (*RavelOp) Name() string { return "Ravel" }
 
@@ -189,7 +186,6 @@ func shCopyAs(x *tensor.Dense, shape []int) *tensor.Dense {
 // (batching rules set it for the dims a reshape restores); otherwise dims keep
 // their labels only when the shape does not change.
 type ReshapeOp struct {
-	graph.NoGrad
 	Dims   []int
 	Labels []*graph.Axis
 }
@@ -265,7 +261,6 @@ func (o *ReshapeOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 // joined end to end); Axis > 0 joins values of one rank along dim Axis, every
 // other dim equal (batching rules produce it).
 type ConcatOp struct {
-	graph.NoGrad
 	Axis int
 }
 
@@ -350,7 +345,6 @@ func (o *ConcatOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error)
 // StackOp is the op behind Stack. Axis 0 is the natural form (a new leading
 // dim); Axis > 0 inserts the new dim at Axis (batching rules produce it).
 type StackOp struct {
-	graph.NoGrad
 	Axis int
 }
 

@@ -18,7 +18,6 @@ import (
 // of any rank ≥ 1, with (log-)softmax taken along dim Axis independently for
 // every index of the other dims.
 type SoftmaxOp struct {
-	graph.NoGrad
 	Log     bool
 	Batched bool
 	Axis    int
@@ -116,6 +115,28 @@ func (o *SoftmaxOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error
 		}
 	}
 	return checked(graph.Apply(&SoftmaxOp{Log: o.Log, Batched: true, Axis: axis}, x), bd)
+}
+
+// VJP reuses the result y: softmax's is y·(c - Σ c·y), log-softmax's is
+// c - e^y·Σ c, the sums taken along the softmax axis.
+func (o *SoftmaxOp) VJP(in []*graph.Node, out, ct *graph.Node) ([]*graph.Node, error) {
+	if err := arity(o, in, 1); err != nil {
+		return nil, err
+	}
+	// along sums v along the axis and repeats the sum back over it (a
+	// rank-0 sum meets the vector directly).
+	along := func(v *graph.Node) *graph.Node {
+		if !o.Batched {
+			return Sum(v)
+		}
+		shape := v.Shape()
+		s := graph.Apply(&Reduce{Kind: RedSum, Axes: []int{o.Axis}}, v)
+		return bcastKept(s, shape, redKept([]int{o.Axis}, len(shape)))
+	}
+	if o.Log {
+		return grads(o, Sub(ct, Mul(Exp(out), along(ct))))
+	}
+	return grads(o, Mul(out, Sub(ct, along(Mul(ct, out)))))
 }
 
 // smSoftmax overwrites v with its (log-)softmax. It shifts by the max when

@@ -40,7 +40,6 @@ var ErrNotPositiveDefinite = errors.New("matrix is not positive definite")
 // batch dim is equal on both sides or 1 on one side, which is repeated.
 // Batching rules produce it; users loop instead.
 type SolveOp struct {
-	graph.NoGrad
 	NB int
 }
 
@@ -151,7 +150,6 @@ func (o *SolveOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) 
 // InvOp is the op behind Inv. NB is the number of leading batch dims (0: the
 // natural form): A is [B..., n, n]. Batching rules produce it.
 type InvOp struct {
-	graph.NoGrad
 	NB int
 }
 
@@ -189,7 +187,6 @@ func (o *InvOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
 // CholeskyOp is the op behind Cholesky. NB is the number of leading batch
 // dims (0: the natural form): A is [B..., n, n]. Batching rules produce it.
 type CholeskyOp struct {
-	graph.NoGrad
 	NB int
 }
 

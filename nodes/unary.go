@@ -75,7 +75,6 @@ func (k UnaryKind) String() string {
 
 // Unary is an elementwise op on one operand; the result has its type.
 type Unary struct {
-	graph.NoGrad
 	Kind UnaryKind
 	C    float64 // the constant of UnScale (x·C) and UnOffset (x+C)
 }
@@ -168,6 +167,48 @@ func (o *Unary) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
 	return checked(graph.Apply(&op, in[0]), bdim[0])
 }
 
+// VJP multiplies the cotangent by the derivative, reusing the result y where
+// the derivative is a function of it: exp' = y, sqrt' = 1/(2y), tanh' = 1-y²,
+// sigmoid' = y(1-y). Relu's derivative at 0 is taken as 0 and Abs's as 0
+// (sign(0), as JAX does): subgradients, since neither is differentiable
+// there. Integer operands carry no gradient.
+func (o *Unary) VJP(in []*graph.Node, out, ct *graph.Node) ([]*graph.Node, error) {
+	if err := arity(o, in, 1); err != nil {
+		return nil, err
+	}
+	x := in[0]
+	if !floaty(x) {
+		return []*graph.Node{nil}, nil
+	}
+	var g *graph.Node
+	switch o.Kind {
+	case UnNeg:
+		g = Neg(ct)
+	case UnExp:
+		g = Mul(ct, out)
+	case UnLog:
+		g = Div(ct, x)
+	case UnSqrt:
+		g = Div(ct, Scale(out, 2))
+	case UnTanh:
+		g = Mul(ct, Offset(Neg(Mul(out, out)), 1))
+	case UnSigmoid:
+		g = Mul(ct, Mul(out, Offset(Neg(out), 1)))
+	case UnRelu:
+		g = Where(Greater(x, scalarLike(x, 0)), ct, scalarLike(x, 0))
+	case UnAbs:
+		zero := scalarLike(x, 0)
+		g = Where(Greater(x, zero), ct, Where(Less(x, zero), Neg(ct), zero))
+	case UnScale:
+		g = Scale(ct, o.C)
+	case UnOffset:
+		g = ct
+	default:
+		return nil, fmt.Errorf("%w: unknown unary op %v", graph.ErrNoGradient, o.Kind)
+	}
+	return grads(o, g)
+}
+
 func unApply(k UnaryKind, x *graph.Node) *graph.Node { return graph.Apply(&Unary{Kind: k}, x) }
 
 // Neg is -x.
@@ -208,7 +249,6 @@ func Offset(x *graph.Node, c float64) *graph.Node {
 // zero (NaN gives 0, out-of-range values saturate), anything nonzero is true,
 // and true is 1.
 type CastOp struct {
-	graph.NoGrad
 	To tensor.Dtype
 }
 
@@ -276,6 +316,24 @@ func (o *CastOp) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
 		return nil, 0, fmt.Errorf("takes 1 operand, got %d", len(in))
 	}
 	return checked(graph.Apply(&CastOp{To: o.To}, in[0]), bdim[0])
+}
+
+// VJP casts the cotangent back to the operand's float dtype. Integer and
+// bool operands carry no gradient, and neither does a float cast to int64 or
+// bool: the result is piecewise constant, its derivative zero wherever it
+// exists.
+func (o *CastOp) VJP(in []*graph.Node, out, ct *graph.Node) ([]*graph.Node, error) {
+	if err := arity(o, in, 1); err != nil {
+		return nil, err
+	}
+	x := in[0]
+	switch {
+	case !floaty(x) || !floaty(out):
+		return []*graph.Node{nil}, nil
+	case x.DType() == ct.DType():
+		return []*graph.Node{ct}, nil
+	}
+	return grads(o, Cast(ct, x.DType()))
 }
 
 // unTruncI64 truncates toward zero, saturating out of range; NaN is 0.

@@ -42,11 +42,11 @@ func foldTransposes(outs []*graph.Node) ([]*graph.Node, error) {
 				// and permute the (smaller, usually) result instead, which the
 				// next transpose may cancel.
 				nb := len(pa)
-				prod := nodes.BatchMatMul(a, b, ta, tb)
+				prod := graph.Apply(&nodes.BatchMatMulOp{TransA: ta, TransB: tb, Alpha: op.Alpha}, a, b)
 				return nodes.Transpose(prod, append(slices.Clone(pa), nb, nb+1)...)
 			}
 			if a != in[0] || b != in[1] {
-				return graph.Apply(&nodes.BatchMatMulOp{TransA: ta, TransB: tb, PermA: pa, PermB: pb}, a, b)
+				return graph.Apply(&nodes.BatchMatMulOp{TransA: ta, TransB: tb, PermA: pa, PermB: pb, Alpha: op.Alpha}, a, b)
 			}
 		}
 		return nil
