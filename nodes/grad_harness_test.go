@@ -36,9 +36,15 @@ type gradCase struct {
 	build func(x ...*graph.Node) *graph.Node
 }
 
-func gUniform(shape ...int) gGen { return gFill(tensor.Float64, shape, func(r *rand.Rand) float64 { return 2*r.Float64() - 1 }) }
-func gPos(shape ...int) gGen     { return gFill(tensor.Float64, shape, func(r *rand.Rand) float64 { return 0.2 + r.Float64() }) }
-func gInts(shape ...int) gGen    { return gFill(tensor.Int64, shape, func(r *rand.Rand) float64 { return float64(r.Intn(7) - 3) }) }
+func gUniform(shape ...int) gGen {
+	return gFill(tensor.Float64, shape, func(r *rand.Rand) float64 { return 2*r.Float64() - 1 })
+}
+func gPos(shape ...int) gGen {
+	return gFill(tensor.Float64, shape, func(r *rand.Rand) float64 { return 0.2 + r.Float64() })
+}
+func gInts(shape ...int) gGen {
+	return gFill(tensor.Int64, shape, func(r *rand.Rand) float64 { return float64(r.Intn(7) - 3) })
+}
 
 // gAway stays at least 0.1 away from 0 (the kinks of Relu and Abs).
 func gAway(shape ...int) gGen {

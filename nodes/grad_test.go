@@ -128,16 +128,16 @@ func TestGradTies(t *testing.T) {
 	abs := vjp(nodes.Abs(b), ct)[0]
 	s := g.Input("s", tensor.Float64)
 	feeds[s] = f64s(nil, 10)
-	top := vjp(nodes.Max(nodes.Add(a, a)), s)[0]  // max 4 at a=2: one winner
+	top := vjp(nodes.Max(nodes.Add(a, a)), s)[0] // max 4 at a=2: one winner
 	tied := vjp(nodes.Max(g.Const(f64s([]int{4}, 1, 5, 5, 2))), s)[0]
 	got := evalRef(t, feeds, mx[0], mx[1], mn[0], mn[1], relu, abs, top, tied)
 	for k, want := range [][]float64{
 		{2, 0, 16}, {2, 8, 0}, // Maximum: a tie splits in half
 		{2, 8, 0}, {2, 0, 16}, // Minimum
-		{4, 8, 0},             // Relu'(0) = 0
-		{4, 8, -16},           // Abs at 1, 3, -1
-		{0, 10, 0},            // Max of 2a: all at the one largest
-		{0, 5, 5, 0},          // Max tie: split equally
+		{4, 8, 0},    // Relu'(0) = 0
+		{4, 8, -16},  // Abs at 1, 3, -1
+		{0, 10, 0},   // Max of 2a: all at the one largest
+		{0, 5, 5, 0}, // Max tie: split equally
 	} {
 		require.Equal(t, want, dense.F64(got[k]), "result %d", k)
 	}
