@@ -38,7 +38,7 @@ func Grad(loss *graph.Node, wrt ...*graph.Node) []*graph.Node {
 		return out
 	}
 	if !graph.IsFloat(loss.DType()) {
-		return fail("loss has dtype %s; gradients need a float32 or float64 scalar", graph.DTypeName(loss.DType()))
+		return fail("loss has dtype %s; gradients need a float32 or float64 scalar", loss.DType())
 	}
 	if loss.Rank() != 0 {
 		return fail("loss must be a scalar, got %s: reduce it first (nodes.Sum, nodes.Mean)", loss.Type().Dims())
@@ -53,7 +53,7 @@ func Grad(loss *graph.Node, wrt ...*graph.Node) []*graph.Node {
 		case w.Err() != nil:
 			return fail("wrt %d is broken: %v", k, w.Err())
 		case !graph.IsFloat(w.DType()):
-			return fail("wrt %d %s has dtype %s; only float values have gradients", k, w.Type().Dims(), graph.DTypeName(w.DType()))
+			return fail("wrt %d %s has dtype %s; only float values have gradients", k, w.Type().Dims(), w.DType())
 		}
 		targets[k] = graph.Shared(w)
 		if err := targets[k].Err(); err != nil {
