@@ -80,7 +80,10 @@ func plan(fs []factor, keep []int, size map[int]int) *graph.Node {
 
 // pair contracts a and b into a factor with labels out: labels of both that
 // are kept are batch dims, labels of both that are not are summed, the rest
-// are the two free sides of one batched GEMM.
+// are the two free sides of one batched GEMM. Each operand is read as stored
+// where a trans flag allows it ([M,K] or [K,M], [K,N] or [N,K]); of the
+// orders the shared groups could take, the one copying the fewest elements
+// wins.
 func pair(a, b factor, out []int, size map[int]int) factor {
 	var batch, contr, freeA, freeB []int
 	for _, l := range a.labels {
@@ -106,14 +109,56 @@ func pair(a, b factor, out []int, size map[int]int) factor {
 		return p
 	}
 	B, M, K, N := prod(batch), prod(freeA), prod(contr), prod(freeB)
-	am := nodes.Reshape(permute(a, cat(batch, freeA, contr)).n, B, M, K)
-	bm := nodes.Reshape(permute(b, cat(batch, contr, freeB)).n, B, K, N)
+	type choice struct {
+		oa, ob []int
+		ta, tb bool
+		cost   int
+	}
+	var best choice
+	for _, bo := range [][]int{batch, inOrder(b.labels, batch)} {
+		for _, co := range [][]int{contr, inOrder(b.labels, contr)} {
+			oa, ta, ca := layout(a, bo, freeA, co)
+			ob, tb, cb := layout(b, bo, co, freeB)
+			if c := ca + cb; best.oa == nil || c < best.cost {
+				best = choice{oa, ob, ta, tb, c}
+			}
+		}
+	}
+	am := nodes.Reshape(permute(a, best.oa).n, dim3(B, M, K, best.ta)...)
+	bm := nodes.Reshape(permute(b, best.ob).n, dim3(B, K, N, best.tb)...)
 	labels := cat(batch, freeA, freeB)
 	dims := make([]int, len(labels))
 	for k, l := range labels {
 		dims[k] = size[l]
 	}
-	return factor{nodes.Reshape(nodes.BatchMatMul(am, bm, false, false), dims...), labels}
+	return factor{nodes.Reshape(nodes.BatchMatMul(am, bm, best.ta, best.tb), dims...), labels}
+}
+
+// layout orders f's labels as batch, first, second — or batch, second,
+// first (a transposed GEMM operand) when that is f's own order — and says
+// how many elements the transpose to that order would copy.
+func layout(f factor, batch, first, second []int) (order []int, trans bool, cost int) {
+	order = cat(batch, first, second)
+	if alt := cat(batch, second, first); !slices.Equal(order, f.labels) && slices.Equal(alt, f.labels) {
+		order, trans = alt, true
+	}
+	if !slices.Equal(order, f.labels) {
+		cost = f.n.Type().Size()
+	}
+	return order, trans, cost
+}
+
+// inOrder is the labels of group in the order f lists them.
+func inOrder(f, group []int) []int {
+	return slices.DeleteFunc(slices.Clone(f), func(l int) bool { return !slices.Contains(group, l) })
+}
+
+// dim3 is a batched GEMM operand's dims, rows×cols or stored transposed.
+func dim3(batch, rows, cols int, trans bool) []int {
+	if trans {
+		return []int{batch, cols, rows}
+	}
+	return []int{batch, rows, cols}
 }
 
 // sumDims sums a factor over some of its dims.
