@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"gorgonia.org/tensor"
+
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/nodes"
 	"github.com/loomtensor/loom/vmap"
@@ -25,20 +27,26 @@ func Attention(x, wq, wk, wv *graph.Node, causal bool) *graph.Node {
 	}
 	q, k, v := nodes.MatMul(x, wq), nodes.MatMul(x, wk), nodes.MatMul(x, wv)
 	scores := nodes.Scale(nodes.MatMul(q, nodes.T(k)), 1/math.Sqrt(float64(wk.Dim(1))))
+	if causal {
+		scores = nodes.Add(scores, CausalMask(g, x.Dim(0), x.DType()))
+	}
 	r := g.Axis("row", 0)
-	w := vmap.For(r).Do(func() *graph.Node {
-		row := scores.At(r, graph.All)
-		if causal {
-			c := g.Axis("col", 0)
-			row = vmap.For(c).Do(func() *graph.Node {
-				s := scores.At(r, c) // first, so c takes its size before c.Value()
-				future := nodes.Greater(c.Value(), r.Value())
-				return nodes.Where(future, g.Scalar(masked, s.DType()), s)
-			})
-		}
-		return nodes.Softmax(row)
-	})
+	w := vmap.For(r).Do(func() *graph.Node { return nodes.Softmax(scores.At(r, graph.All)) })
 	return nodes.MatMul(w, v)
+}
+
+// CausalMask is the [n, n] matrix added to attention scores in a decoder: 0
+// where column c ≤ row r, and a large negative number after the diagonal,
+// whose softmax weight rounds to exactly 0. It is built from the loop
+// indices themselves; it depends on no input, so the optimizer computes it
+// once, however many heads and sequences the loops around it run. (Masking
+// with a Where on the scores instead would tie the mask to every head and
+// sequence.)
+func CausalMask(g *graph.Graph, n int, dt tensor.Dtype) *graph.Node {
+	r, c := g.Axis("row", n), g.Axis("col", n)
+	return vmap.For(r, c).Do(func() *graph.Node {
+		return nodes.Where(nodes.Greater(c.Value(), r.Value()), g.Scalar(masked, dt), g.Scalar(0, dt))
+	})
 }
 
 // MultiHeadAttention is the essay's multi-head attention with the paper's

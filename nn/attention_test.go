@@ -111,3 +111,20 @@ func TestTwoBlocks(t *testing.T) {
 		func(x *graph.Node) *graph.Node { return b1.Apply(b0.Apply(x)) },
 		func(x [][]float64) [][]float64 { return pBlock(pBlock(x, w0, heads, true), w1, heads, true) })
 }
+
+func TestCausalMask(t *testing.T) {
+	const n = 4
+	g := graph.New()
+	m := nn.CausalMask(g, n, tensor.Float32)
+	want := make([]float64, 0, n*n)
+	for r := 0; r < n; r++ {
+		for c := 0; c < n; c++ {
+			if c > r {
+				want = append(want, -1e9)
+			} else {
+				want = append(want, 0)
+			}
+		}
+	}
+	checkAll(t, tensor.Float32, []*graph.Node{m}, nil, [][]float64{want})
+}

@@ -27,8 +27,8 @@
 //
 // Reading the modules shows the habits of loom code: Mean(x) of one vector is
 // its mean, so LayerNorm subtracts a scalar with no broadcasting rule;
-// attention softmaxes each row of its score matrix in a loop over rows; a
-// causal mask is a loop over columns comparing two loop indices
+// attention softmaxes each row of its score matrix in a loop over rows; the
+// causal mask is a loop over (row, column) comparing the two loop indices
 // (c.Value() > r.Value()); a per-position MLP is a loop over positions.
 // Everything is graph ops, with no arithmetic done in Go, so autodiff.Grad
 // differentiates all of it and the optimizer fuses and batches all of it.
