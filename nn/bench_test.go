@@ -34,7 +34,7 @@ func BenchmarkTransformerBlock(b *testing.B) {
 			flops := 2.0 * float64(c.batch*c.seq) * float64(c.d) * float64(c.d) * (4 + 8) // projections and MLP
 			flops += 4.0 * float64(c.batch*c.seq*c.seq*c.d)                               // scores and weighted sum
 			b.ResetTimer()
-			for b.Loop() {
+			for range b.N {
 				if _, err := prog.Run(feeds); err != nil {
 					b.Fatal(err)
 				}
