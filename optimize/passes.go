@@ -16,10 +16,11 @@ type Pass struct {
 
 // Passes is the pipeline, in order.
 var Passes = []Pass{
+	{"dce", "drop loop captures only dead code reads (dead values never run: passes walk what the outputs need)", dce},
 	{"lower", "replace loops by batched primitives (vmap.Lower)", lower},
 	{"fold", "evaluate small all-constant subexpressions once", fold},
 	{"contract", "sums of products become pairwise GEMM contractions, cheapest first", contract},
-	{"simplify", "algebraic identities: reshape chains, x·1, x+0, scale of scale", simplify},
+	{"simplify", "algebraic identities: reshape chains, x·1, x+0, -(-x), log(exp(x)), no-op casts, broadcasts and reductions, scale of scale", simplify},
 	{"transposes", "fold transpose chains; absorb transposes into matmul operands", foldTransposes},
 	{"cse", "merge identical subexpressions", cse},
 	{"epilogue", "fold a scale of a matmul's result into the GEMM", epilogue},
@@ -27,6 +28,7 @@ var Passes = []Pass{
 
 // Order lists the constraints on Passes; a test checks them.
 var Order = []struct{ Before, After, Why string }{
+	{"dce", "lower", "lowering then never threads a capture that only dead code reads"},
 	{"lower", "transposes", "lowering moves batch dims with transposes; folding removes them"},
 	{"lower", "fold", "lowering hoists loop-invariant values, exposing constant subexpressions"},
 	{"lower", "simplify", "lowering emits the reshape chains simplify collapses"},
