@@ -1,0 +1,90 @@
+package train
+
+import (
+	"gorgonia.org/tensor"
+)
+
+// SGD is stochastic gradient descent with optional momentum, Nesterov
+// momentum and L2 weight decay, following torch.optim.SGD (dampening 0):
+//
+//	g = grad + WeightDecay·p
+//	buf = g on the first step, else Momentum·buf + g
+//	g = g + Momentum·buf (Nesterov) or buf
+//	p = p − LR·g
+//
+// The momentum buffers live in the SGD value, one per parameter position,
+// in the parameter's dtype. An SGD is not safe for concurrent Steps.
+type SGD struct {
+	LR, Momentum, WeightDecay float64
+	Nesterov                  bool
+
+	slots []slot
+}
+
+// NewSGD returns SGD with learning rate lr and the given momentum (0 for
+// plain gradient descent).
+func NewSGD(lr, momentum float64) *SGD { return &SGD{LR: lr, Momentum: momentum} }
+
+// Reset drops the momentum buffers, as for a fresh optimiser.
+func (o *SGD) Reset() { o.slots = nil }
+
+// Step applies one update to params in place.
+func (o *SGD) Step(params, grads []*tensor.Dense) error {
+	for _, h := range []struct {
+		name string
+		v    float64
+	}{{"LR", o.LR}, {"Momentum", o.Momentum}, {"WeightDecay", o.WeightDecay}} {
+		if err := hyper("SGD", h.name, h.v); err != nil {
+			return err
+		}
+	}
+	if o.Nesterov && o.Momentum == 0 {
+		return errNesterov
+	}
+	if err := state("SGD", &o.slots, params, grads); err != nil {
+		return err
+	}
+	for i, p := range params {
+		s := &o.slots[i]
+		if p.Dtype() == tensor.Float32 {
+			sgd[float32](o, s, p, grads[i])
+		} else {
+			sgd[float64](o, s, p, grads[i])
+		}
+		s.t++
+	}
+	return nil
+}
+
+func sgd[T float](o *SGD, s *slot, pt, gt *tensor.Dense) {
+	p, g := raw[T](pt, gt)
+	// Hyperparameters are rounded to T once, as PyTorch does when it
+	// multiplies a float32 tensor by a Python float.
+	lr, mu, wd := T(o.LR), T(o.Momentum), T(o.WeightDecay)
+	var buf []T
+	if o.Momentum != 0 {
+		buf = buffer[T](&s.a, len(p))
+	}
+	first, nesterov := s.t == 0, o.Nesterov
+	each(len(p), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			d := g[i]
+			if wd != 0 {
+				d += wd * p[i]
+			}
+			if buf != nil {
+				if first {
+					buf[i] = d
+				} else {
+					buf[i] = mu*buf[i] + d
+				}
+				if nesterov {
+					d += mu * buf[i]
+				} else {
+					d = buf[i]
+				}
+			}
+			p[i] -= lr * d
+		}
+	})
+}
