@@ -8,6 +8,7 @@ import (
 
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/nodes"
+	"github.com/loomtensor/loom/train"
 	"github.com/loomtensor/loom/vmap"
 )
 
@@ -71,10 +72,10 @@ func NewMultiHeadAttention(p *Params, name string, d, heads int, causal bool, r 
 	}
 	q, dk := p.Scope(name), d/heads
 	return &MultiHeadAttention{
-		Wq:     q.Add("wq", glorot(r, p.dt, d, d, heads, d, dk)),
-		Wk:     q.Add("wk", glorot(r, p.dt, d, d, heads, d, dk)),
-		Wv:     q.Add("wv", glorot(r, p.dt, d, d, heads, d, dk)),
-		Wo:     q.Add("wo", glorot(r, p.dt, d, d, d, d)),
+		Wq:     q.Add("wq", train.GlorotUniform(r, p.dt, d, d, heads, d, dk)),
+		Wk:     q.Add("wk", train.GlorotUniform(r, p.dt, d, d, heads, d, dk)),
+		Wv:     q.Add("wv", train.GlorotUniform(r, p.dt, d, d, heads, d, dk)),
+		Wo:     q.Add("wo", train.GlorotUniform(r, p.dt, d, d, d, d)),
 		Causal: causal,
 	}
 }

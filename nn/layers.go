@@ -4,8 +4,11 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"gorgonia.org/tensor"
+
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/nodes"
+	"github.com/loomtensor/loom/train"
 )
 
 // Linear is an affine map of one vector: y = x·W + B.
@@ -21,8 +24,8 @@ func NewLinear(p *Params, name string, in, out int, r *rand.Rand) *Linear {
 	}
 	q := p.Scope(name)
 	return &Linear{
-		W: q.Add("w", glorot(r, p.dt, in, out, in, out)),
-		B: q.Add("b", filled(p.dt, 0, out)),
+		W: q.Add("w", train.GlorotUniform(r, p.dt, in, out, in, out)),
+		B: q.Add("b", train.Zeros(p.dt, out)),
 	}
 }
 
@@ -46,7 +49,7 @@ func NewEmbedding(p *Params, name string, vocab, d int, r *rand.Rand) *Embedding
 	if !ready(p, "nn.NewEmbedding", true, r, vocab, d) {
 		return &Embedding{Table: p.poison()}
 	}
-	return &Embedding{Table: p.Scope(name).Add("table", normal(r, p.dt, 1, vocab, d))}
+	return &Embedding{Table: p.Scope(name).Add("table", train.Normal(r, 1, p.dt, vocab, d))}
 }
 
 // Apply returns the vector [d] of one token: id is an int64 scalar (a loop
@@ -72,7 +75,7 @@ func NewLayerNorm(p *Params, name string, d int) *LayerNorm {
 		return &LayerNorm{Gain: p.poison(), Bias: p.poison()}
 	}
 	q := p.Scope(name)
-	return &LayerNorm{Gain: q.Add("gain", filled(p.dt, 1, d)), Bias: q.Add("bias", filled(p.dt, 0, d)), Eps: 1e-5}
+	return &LayerNorm{Gain: q.Add("gain", train.Ones(p.dt, d)), Bias: q.Add("bias", train.Zeros(p.dt, d)), Eps: 1e-5}
 }
 
 // Apply normalises x [d]. Mean reduces every visible dim, so it is the mean
@@ -116,8 +119,8 @@ func (m *MLP) Apply(x *graph.Node) *graph.Node {
 // error at the user's line and reports false. r is checked only where the
 // module draws random values (random).
 func ready(p *Params, op string, random bool, r *rand.Rand, dims ...int) bool {
-	if p == nil || p.g == nil {
-		return false
+	if p == nil || p.g == nil || (p.dt != tensor.Float32 && p.dt != tensor.Float64) {
+		return false // a bad dtype was reported by NewParams
 	}
 	for _, d := range dims {
 		if d <= 0 {
