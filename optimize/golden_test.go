@@ -39,10 +39,11 @@ func golden(t *testing.T, name string, outs ...*graph.Node) {
 }
 
 // Reviewed by eye: D[k,n] becomes two GEMMs with the mean's scale folded
-// into the second; attention's softmax loop is one Softmax along the last
-// axis, its matmuls batched GEMMs reading transposed operands in place, and
-// the final sequence loop a layout change (transposes and reshapes), not a
-// gather.
+// into the second; attention's softmax loop is one fused kernel (the scores
+// GEMM, its scale as alpha, and the softmax of each block of rows run in the
+// GEMM's output pass), its matmuls batched GEMMs reading transposed operands
+// in place, and the final sequence loop a layout change (transposes and
+// reshapes), not a gather.
 func TestGoldenOptimized(t *testing.T) {
 	g := graph.New()
 	A3 := g.Input("A3", tensor.Float32, 64, 128, 128)

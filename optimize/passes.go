@@ -24,6 +24,7 @@ var Passes = []Pass{
 	{"transposes", "fold transpose chains; absorb transposes into matmul operands", foldTransposes},
 	{"cse", "merge identical subexpressions", cse},
 	{"epilogue", "fold a scale of a matmul's result into the GEMM", epilogue},
+	{"fuse", "elementwise chains, with their reduction or softmax and the matmul they read, become one kernel each", fuse},
 }
 
 // Order lists the constraints on Passes; a test checks them.
@@ -40,6 +41,11 @@ var Order = []struct{ Before, After, Why string }{
 	{"contract", "transposes", "contraction permutes operands; folding absorbs those transposes into the GEMMs"},
 	{"contract", "epilogue", "a mean's scale lands after its last GEMM, where the epilogue folds it"},
 	{"lower", "epilogue", "the matmuls to fuse into are the ones lowering creates"},
+	{"lower", "fuse", "fused ops have no batching rule: fusion works on what lowering leaves"},
+	{"contract", "fuse", "a product reduced over axes must become GEMMs, not a fused reduction of the full product"},
+	{"cse", "fuse", "groups are decided by use counts: duplicates would be fused, and computed, once per copy"},
+	{"epilogue", "fuse", "a scale folded into a GEMM's alpha costs nothing; fusion then sees only what is left"},
+	{"transposes", "fuse", "a transpose left between two elementwise ops would split their group"},
 }
 
 // Options tune a Run.

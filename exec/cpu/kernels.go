@@ -23,6 +23,10 @@ func kernelFor(n *graph.Node) kernel {
 		return matmul
 	case *nodes.BatchMatMulOp:
 		return batchMatMul
+	case *nodes.FusedOp:
+		return fused
+	case *nodes.FusedMatMulOp:
+		return fusedMatMul
 	case *nodes.SolveOp:
 		return solve
 	case *nodes.InvOp:
