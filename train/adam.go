@@ -100,7 +100,10 @@ func adam[T float](o *Adam, s *slot, pt, gt *tensor.Dense) {
 	decoupled := o.Decoupled && o.WeightDecay != 0
 	l2 := !o.Decoupled && o.WeightDecay != 0
 	each(len(p), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
+		// Reslicing to one length lets the compiler drop bounds checks.
+		p, g, m, v := p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]
+		g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+		for i := range p {
 			d := g[i]
 			if decoupled {
 				p[i] *= decay

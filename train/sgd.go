@@ -67,22 +67,37 @@ func sgd[T float](o *SGD, s *slot, pt, gt *tensor.Dense) {
 	}
 	first, nesterov := s.t == 0, o.Nesterov
 	each(len(p), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
+		// Reslicing to one length lets the compiler drop bounds checks.
+		p, g := p[lo:hi], g[lo:hi]
+		g = g[:len(p)]
+		switch {
+		case buf == nil && wd == 0:
+			for i := range p {
+				p[i] -= lr * g[i]
+			}
+			return
+		case buf == nil:
+			for i := range p {
+				p[i] -= lr * (g[i] + wd*p[i])
+			}
+			return
+		}
+		b := buf[lo:hi]
+		b = b[:len(p)]
+		for i := range p {
 			d := g[i]
 			if wd != 0 {
 				d += wd * p[i]
 			}
-			if buf != nil {
-				if first {
-					buf[i] = d
-				} else {
-					buf[i] = mu*buf[i] + d
-				}
-				if nesterov {
-					d += mu * buf[i]
-				} else {
-					d = buf[i]
-				}
+			nb := d
+			if !first {
+				nb = mu*b[i] + d
+			}
+			b[i] = nb
+			if nesterov {
+				d += mu * nb
+			} else {
+				d = nb
 			}
 			p[i] -= lr * d
 		}
