@@ -64,20 +64,20 @@ func parseDescr(s string) (kind, error) {
 }
 
 // descrOf is the descr Write uses for dt (always little-endian).
-func descrOf(dt tensor.Dtype) (string, int, error) {
+func descrOf(dt tensor.Dtype) (string, error) {
 	switch dt {
 	case tensor.Float32:
-		return "<f4", 4, nil
+		return "<f4", nil
 	case tensor.Float64:
-		return "<f8", 8, nil
+		return "<f8", nil
 	case tensor.Int64:
-		return "<i8", 8, nil
+		return "<i8", nil
 	case tensor.Int32:
-		return "<i4", 4, nil
+		return "<i4", nil
 	case tensor.Bool:
-		return "|b1", 1, nil
+		return "|b1", nil
 	}
-	return "", 0, fmt.Errorf("npy: cannot write dtype %v (loom writes float32, float64, int64, int32, bool)", dt)
+	return "", fmt.Errorf("npy: cannot write dtype %v (loom writes float32, float64, int64, int32, bool)", dt)
 }
 
 // header is the decoded header dict.

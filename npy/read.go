@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"slices"
 
 	"gorgonia.org/tensor"
 )
@@ -50,35 +49,23 @@ func Read(r io.Reader) (*tensor.Dense, error) {
 	var data any
 	switch h.kind.dt {
 	case tensor.Float32:
-		data, err = readData(r, n, 4, func(d []float32, b []byte) {
-			for i := range d {
-				d[i] = math.Float32frombits(u32(b[4*i:], h.kind.big))
-			}
-		})
+		data, err = readElems[float32](r, n, h.kind)
 	case tensor.Float64:
-		data, err = readData(r, n, 8, func(d []float64, b []byte) {
-			for i := range d {
-				d[i] = math.Float64frombits(u64(b[8*i:], h.kind.big))
-			}
-		})
+		data, err = readElems[float64](r, n, h.kind)
 	case tensor.Int64:
-		data, err = readData(r, n, 8, func(d []int64, b []byte) {
-			for i := range d {
-				d[i] = int64(u64(b[8*i:], h.kind.big))
-			}
-		})
+		data, err = readElems[int64](r, n, h.kind)
 	case tensor.Int32:
-		data, err = readData(r, n, 4, func(d []int32, b []byte) {
-			for i := range d {
-				d[i] = int32(u32(b[4*i:], h.kind.big))
-			}
-		})
+		data, err = readElems[int32](r, n, h.kind)
 	case tensor.Bool:
-		data, err = readData(r, n, 1, func(d []bool, b []byte) {
-			for i := range d {
-				d[i] = b[i] != 0 // NumPy reads any nonzero byte as True
-			}
-		})
+		// Bytes first: a Go bool must be 0 or 1, and NumPy reads any
+		// nonzero byte as True.
+		var raw []uint8
+		raw, err = readElems[uint8](r, n, h.kind)
+		bs := make([]bool, len(raw))
+		for i, v := range raw {
+			bs[i] = v != 0
+		}
+		data = bs
 	}
 	if err != nil {
 		return nil, err
@@ -87,20 +74,6 @@ func Read(r io.Reader) (*tensor.Dense, error) {
 		data = toC(data, h.shape)
 	}
 	return tensor.New(tensor.WithShape(h.shape...), tensor.WithBacking(data)), nil
-}
-
-func u32(b []byte, big bool) uint32 {
-	if big {
-		return binary.BigEndian.Uint32(b)
-	}
-	return binary.LittleEndian.Uint32(b)
-}
-
-func u64(b []byte, big bool) uint64 {
-	if big {
-		return binary.BigEndian.Uint64(b)
-	}
-	return binary.LittleEndian.Uint64(b)
 }
 
 func readHeader(r io.Reader) (header, error) {
@@ -140,23 +113,6 @@ func readHeader(r io.Reader) (header, error) {
 		return header{}, fmt.Errorf("npy: truncated header: expected %d bytes, got %d", hlen, got)
 	}
 	return parseHeader(string(buf))
-}
-
-// readData reads n elements of size bytes each, decoding chunk by chunk.
-func readData[T any](r io.Reader, n, size int, dec func([]T, []byte)) ([]T, error) {
-	out := make([]T, 0, min(n, chunk))
-	buf := make([]byte, min(n*size, chunk-chunk%size))
-	for len(out) < n {
-		k := min(n-len(out), len(buf)/size)
-		got, err := io.ReadFull(r, buf[:k*size])
-		if err != nil {
-			return nil, fmt.Errorf("npy: truncated data: expected %d bytes, got %d", n*size, len(out)*size+got)
-		}
-		m := len(out)
-		out = slices.Grow(out, k)[:m+k]
-		dec(out[m:], buf[:k*size])
-	}
-	return out, nil
 }
 
 // toC reorders column-major (Fortran) data into row-major order.

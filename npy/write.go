@@ -37,7 +37,7 @@ func Write(w io.Writer, t *tensor.Dense) error {
 	if t == nil {
 		return errors.New("npy: cannot write a nil tensor")
 	}
-	descr, size, err := descrOf(t.Dtype())
+	descr, err := descrOf(t.Dtype())
 	if err != nil {
 		return err
 	}
@@ -48,40 +48,20 @@ func Write(w io.Writer, t *tensor.Dense) error {
 	if t.Size() == 0 {
 		return nil
 	}
-	le := binary.LittleEndian
 	switch t.Dtype() {
 	case tensor.Float32:
-		return emit(w, logical(t, t.Float32s()), size, func(b []byte, v float32) { le.PutUint32(b, math.Float32bits(v)) })
+		err = writeElems(w, logical(t, t.Float32s()))
 	case tensor.Float64:
-		return emit(w, logical(t, t.Float64s()), size, func(b []byte, v float64) { le.PutUint64(b, math.Float64bits(v)) })
+		err = writeElems(w, logical(t, t.Float64s()))
 	case tensor.Int64:
-		return emit(w, logical(t, t.Int64s()), size, func(b []byte, v int64) { le.PutUint64(b, uint64(v)) })
+		err = writeElems(w, logical(t, t.Int64s()))
 	case tensor.Int32:
-		return emit(w, logical(t, t.Int32s()), size, func(b []byte, v int32) { le.PutUint32(b, uint32(v)) })
+		err = writeElems(w, logical(t, t.Int32s()))
 	case tensor.Bool:
-		return emit(w, logical(t, t.Bools()), size, func(b []byte, v bool) {
-			b[0] = 0
-			if v {
-				b[0] = 1
-			}
-		})
+		err = writeElems(w, logical(t, t.Bools()))
 	}
-	return nil // descrOf rejected every other dtype
-}
-
-// emit encodes vals chunk by chunk and writes them.
-func emit[T any](w io.Writer, vals []T, size int, enc func([]byte, T)) error {
-	buf := make([]byte, min(len(vals)*size, chunk))
-	per := len(buf) / size
-	for len(vals) > 0 {
-		k := min(per, len(vals))
-		for i, v := range vals[:k] {
-			enc(buf[i*size:], v)
-		}
-		if _, err := w.Write(buf[:k*size]); err != nil {
-			return fmt.Errorf("npy: %w", err)
-		}
-		vals = vals[k:]
+	if err != nil {
+		return fmt.Errorf("npy: %w", err)
 	}
 	return nil
 }
