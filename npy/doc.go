@@ -10,10 +10,12 @@
 // ('<f8'), int64 ('<i8'), int32 ('<i4') and bool ('|b1'), big-endian forms
 // ('>f4', '>f8', '>i8', '>i4', byte-swapped on load) and fortran_order True
 // (reordered into C order). A shape () gives a rank-0 tensor. Anything else,
-// a truncated file or a corrupt header is an error naming the problem; Read
-// never panics on bad input and allocates only as much as the input actually
-// holds. It reads exactly one array's bytes, so arrays written back to back
-// can be read back in turn from one stream.
+// a truncated file or a corrupt header is an error naming the problem. Read
+// never panics on bad input, and a header that promises more data than the
+// input holds costs at most 4 MiB or twice the data present before the
+// truncation error. It reads
+// exactly one array's bytes, so arrays written back to back can be read in
+// turn from one stream. On little-endian machines data moves as one copy.
 //
 // In Python the files are plain np.load / np.save:
 //
