@@ -3,12 +3,11 @@ package exec
 import (
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 
 	"gorgonia.org/tensor"
 
 	"github.com/loomtensor/loom/exec/cpu"
+	"github.com/loomtensor/loom/exec/cuda"
 	"github.com/loomtensor/loom/exec/ref"
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/optimize"
@@ -50,16 +49,30 @@ func OnCPU() Option { return func(c *config) { c.backend = cpu.Backend{} } }
 // Reference runs the unoptimized reference interpreter, the test oracle.
 func Reference() Option { return func(c *config) { c.backend = ref.Backend{} } }
 
-// OnCUDA runs the program on an NVIDIA GPU. This build has no CUDA backend
-// yet, so Compile reports that clearly instead of silently using the CPU.
+// OnCUDA runs the program on an NVIDIA GPU (exec/cuda: the CUDA driver,
+// NVRTC and cuBLAS loaded at run time, no cgo). Where no usable GPU is
+// found, Compile fails with an error naming what is missing instead of
+// silently using the CPU.
 func OnCUDA() Option {
 	return func(c *config) {
-		c.err = errors.New("exec: OnCUDA: no usable GPU backend: exec/cuda is not part of this build yet; use exec.OnCPU()")
+		b, err := cuda.New()
+		if err != nil {
+			c.err = fmt.Errorf("exec: OnCUDA: no usable GPU: %w", err)
+			return
+		}
+		c.backend = b
 	}
+}
+
+// preparer is a Backend that plans the optimized program at Compile time,
+// so that an op it cannot run fails Compile rather than the first Run.
+type preparer interface {
+	Prepare(order, outs []*graph.Node) error
 }
 
 // Program is a compiled graph, ready to Run.
 type Program struct {
+	src     []*graph.Node // the outputs as the user built them (Explain)
 	outs    []*graph.Node
 	order   []*graph.Node // top-level nodes needed, in topological order
 	inputs  []*graph.Node // every input the graph declares, by name
@@ -108,6 +121,7 @@ func Compile(outputs []*graph.Node, opts ...Option) (*Program, error) {
 		}
 	}
 	p := &Program{outs: append([]*graph.Node(nil), outputs...), backend: cfg.backend, inputs: g.Inputs()}
+	p.src = p.outs
 	if _, isRef := cfg.backend.(ref.Backend); !isRef {
 		g.Lock()
 		lowered, err := optimize.Run(p.outs, cfg.opt)
@@ -123,38 +137,13 @@ func Compile(outputs []*graph.Node, opts ...Option) (*Program, error) {
 		p.needed[n] = true
 	}
 	p.origins = newOrigins(p.order)
+	if b, ok := p.backend.(cpu.Backend); ok { // plan memory once, not per run
+		p.backend = b.Compile(p.order, p.outs)
+	}
+	if pr, ok := p.backend.(preparer); ok {
+		if err := pr.Prepare(p.order, p.outs); err != nil {
+			return nil, fmt.Errorf("exec: Compile: %w", err)
+		}
+	}
 	return p, nil
-}
-
-// Explain describes the program the backend runs: its inputs, every node
-// (loops lowered into batched primitives), and the loops that remain, with
-// the reason each was kept.
-func (p *Program) Explain() string {
-	var b strings.Builder
-	var kept []string
-	for _, n := range p.order {
-		if l, ok := n.Op().(*graph.LoopOp); ok {
-			why := l.Residual
-			if why == "" {
-				why = "loops are not lowered on this backend"
-			}
-			kept = append(kept, fmt.Sprintf("  %%%d loop over %s at %s: %s", n.ID(), l.Axis, n.Site(), why))
-		}
-	}
-	fmt.Fprintf(&b, "program on %s: %d nodes, %d loops remain, peak %.1f MB of computed values\n",
-		p.backend.Name(), len(p.order), len(kept), float64(p.PeakBytes())/1e6)
-	for _, k := range kept {
-		b.WriteString(k + "\n")
-	}
-	var names []string
-	for _, in := range p.inputs {
-		if p.needed[in] {
-			names = append(names, fmt.Sprintf("%s %s", in.Op().(*graph.Input).Label, in.Type()))
-		}
-	}
-	sort.Strings(names)
-	fmt.Fprintf(&b, "inputs: %s\n", strings.Join(names, ", "))
-	b.WriteString(graph.Format(p.outs...))
-	b.WriteString(p.costTable())
-	return b.String()
 }

@@ -1,0 +1,47 @@
+// Package cuda is loom's NVIDIA GPU backend, in pure Go: the CUDA driver
+// (libcuda.so.1), the runtime compiler NVRTC (libnvrtc.so) and cuBLAS
+// (libcublas.so) are loaded when a program first asks for the GPU, through
+// github.com/ebitengine/purego — no cgo, no CUDA headers at build time, no
+// build tags. exec.OnCUDA() selects it; where a library, the driver or a
+// device is missing, Open's error says which.
+//
+// The driver binds contexts to OS threads, so every driver, NVRTC and
+// cuBLAS call runs on one goroutine locked to its thread (Device.do); a
+// Run is one job there, which also serializes concurrent Runs. Every status
+// becomes an *Error carrying its name (CUDA_ERROR_INVALID_CONTEXT, ...).
+//
+// A program runs node by node on the device, as the optimizer left it:
+//   - chains of elementwise ops (Unary, Binary, Where, Cast) become one
+//     generated kernel (Expr: a small SSA expression IR), reading each
+//     operand once and writing once, with a grid-stride loop;
+//   - reductions, (log-)softmax along any axis, transposes, broadcasts,
+//     slices, concatenation, gathers and small batched Solve (n ≤ 16, one
+//     system per thread, LU with partial pivoting in float64) are generated
+//     kernels too;
+//   - MatMul, Outer and BatchMatMul go to cuBLAS (row-major through the
+//     usual operand swap; batches as device arrays of matrix pointers,
+//     since cublas*gemmStridedBatched takes more arguments than purego
+//     passes);
+//   - reshapes are views.
+//
+// Generated CUDA C is compiled by NVRTC for the device's compute capability
+// (--gpu-architecture=sm_XY, SASS) once per source, cached by its hash;
+// sizes travel in each kernel's one parameter struct, so a module serves
+// every shape. Device memory comes from a pool of size classes; values go
+// back to it after their last reader.
+//
+// An op without a device kernel (Inv, Cholesky, int64 GEMM, Solve beyond 16
+// unknowns, loops kept around a Custom op, ...) makes Prepare — and so
+// exec.Compile — fail with ErrNoKernel, never a silent CPU fallback.
+// LOOM_CUDA_HOST=1 is the explicit fallback: such nodes then run on the
+// host by their reference rule, their operands copied across the bus.
+//
+// Backend.Put, Call and Tensor.Dense keep values on the device between
+// runs. LOOM_CUDA_TF32=1 lets float32 GEMMs use TF32 tensor cores.
+//
+// Tests: the code generator has golden sources (testdata/*.cu); an
+// emulator (emu_test.go) compiles the generated kernels with g++ against a
+// small CUDA shim and runs the op suite through the whole backend against
+// the reference interpreter (LOOM_CUDA_EMU=1); the same suite and the
+// benchmarks run on a real GPU when one is present and skip otherwise.
+package cuda

@@ -1,0 +1,342 @@
+package cuda
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorgonia.org/tensor"
+
+	"github.com/loomtensor/loom/internal/dense"
+	"github.com/loomtensor/loom/nodes"
+)
+
+// InstrKind selects what an Instr computes.
+type InstrKind uint8
+
+// The instruction kinds: the elementwise ops of package nodes.
+const (
+	ILoad   InstrKind = iota // operand In at this element
+	IConst                   // the scalar C
+	IUnary                   // nodes.Unary of Args[0] (constant C)
+	IBinary                  // nodes.Binary of Args[0], Args[1]
+	IWhere                   // Args[0] ? Args[1] : Args[2]
+	ICast                    // Args[0] converted to DType
+)
+
+// Instr is one step of an Expr; Args index earlier steps.
+type Instr struct {
+	Kind  InstrKind
+	In    int
+	Un    nodes.UnaryKind
+	Bin   nodes.BinaryKind
+	C     float64
+	Args  []int
+	DType tensor.Dtype // the step's result dtype
+}
+
+// Operand is an input of an Expr: its element stride along each dim of the
+// Expr's shape, 0 along dims it repeats over.
+type Operand struct {
+	DType  tensor.Dtype
+	Stride []int
+}
+
+// Expr is a fused elementwise computation over Shape: the last step's value
+// at every element, written once; every operand is read once per element.
+type Expr struct {
+	Shape []int
+	In    []Operand
+	Code  []Instr
+}
+
+// access is how a kernel reads an operand.
+type access uint8
+
+const (
+	full    access = iota // element i
+	scalar                // element 0
+	repeat                // element i mod m: a trailing block repeated
+	strided               // Σ coord·stride over the dims
+)
+
+// mode classifies operand k of e.
+func (e *Expr) mode(k int) access {
+	st, want := e.In[k].Stride, dense.Strides(e.Shape)
+	if slices.Equal(st, want) || dense.Size(e.Shape) <= 1 {
+		return full
+	}
+	j := 0
+	for j < len(st) && st[j] == 0 {
+		j++
+	}
+	if j == len(st) {
+		return scalar
+	}
+	if slices.Equal(st[j:], dense.Strides(e.Shape[j:])) {
+		return repeat
+	}
+	return strided
+}
+
+// Check validates e: operand indices, argument counts and order, dtypes a
+// kernel can hold, and rank.
+func (e *Expr) Check() error {
+	if len(e.Code) == 0 {
+		return fmt.Errorf("empty expression")
+	}
+	if len(e.Shape) > maxRank {
+		return fmt.Errorf("rank %d exceeds %d", len(e.Shape), maxRank)
+	}
+	for k, in := range e.In {
+		if len(in.Stride) != len(e.Shape) {
+			return fmt.Errorf("operand %d has %d strides for rank %d", k, len(in.Stride), len(e.Shape))
+		}
+		if !supportedDtype(in.DType) {
+			return fmt.Errorf("operand %d has dtype %v", k, in.DType)
+		}
+	}
+	want := map[InstrKind]int{ILoad: 0, IConst: 0, IUnary: 1, IBinary: 2, IWhere: 3, ICast: 1}
+	for k, ins := range e.Code {
+		n, ok := want[ins.Kind]
+		if !ok || len(ins.Args) != n {
+			return fmt.Errorf("step %d: kind %d with %d args", k, ins.Kind, len(ins.Args))
+		}
+		for _, a := range ins.Args {
+			if a < 0 || a >= k {
+				return fmt.Errorf("step %d reads step %d", k, a)
+			}
+		}
+		if ins.Kind == ILoad && (ins.In < 0 || ins.In >= len(e.In) || e.In[ins.In].DType != ins.DType) {
+			return fmt.Errorf("step %d loads operand %d as %v", k, ins.In, ins.DType)
+		}
+		if !supportedDtype(ins.DType) {
+			return fmt.Errorf("step %d has dtype %v", k, ins.DType)
+		}
+	}
+	return nil
+}
+
+func supportedDtype(dt tensor.Dtype) bool {
+	return dt == tensor.Float32 || dt == tensor.Float64 || dt == tensor.Int64 || dt == tensor.Bool
+}
+
+// Out is the result's dtype.
+func (e *Expr) Out() tensor.Dtype { return e.Code[len(e.Code)-1].DType }
+
+// Source is the CUDA C kernel "ew" computing e with a grid-stride loop:
+// out, operands, n = the element count, then per operand its repeat length
+// (repeat) or strides (strided), then the shape when any operand is strided.
+func (e *Expr) Source() (string, error) {
+	if err := e.Check(); err != nil {
+		return "", err
+	}
+	rank := max(len(e.Shape), 1)
+	var b strings.Builder
+	b.WriteString(prelude)
+	b.WriteString("\nstruct ew_p {\n")
+	fmt.Fprintf(&b, "  %s* out;\n", cType(e.Out()))
+	anyStrided := false
+	for k, in := range e.In {
+		fmt.Fprintf(&b, "  const %s* a%d;\n", cType(in.DType), k)
+	}
+	b.WriteString("  i64 n;\n")
+	for k := range e.In {
+		switch e.mode(k) {
+		case repeat:
+			fmt.Fprintf(&b, "  i64 m%d;\n", k)
+		case strided:
+			fmt.Fprintf(&b, "  i64 st%d[%d];\n", k, rank)
+			anyStrided = true
+		}
+	}
+	if anyStrided {
+		fmt.Fprintf(&b, "  i64 shape[%d];\n", rank)
+	}
+	b.WriteString("};\n\n")
+	fmt.Fprintf(&b, "extern \"C\" __global__ void __launch_bounds__(%d) ew(const ew_p p) {\n", blockSize)
+	for k, in := range e.In {
+		if e.mode(k) == scalar {
+			fmt.Fprintf(&b, "  const %s s%d = p.a%d[0];\n", cType(in.DType), k, k)
+		}
+	}
+	b.WriteString("  const i64 step = (i64)blockDim.x * gridDim.x;\n")
+	b.WriteString("  for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {\n")
+	if anyStrided {
+		fmt.Fprintf(&b, "    i64 c[%d];\n    i64 r = i;\n", rank)
+		fmt.Fprintf(&b, "    for (int d = %d; d >= 0; d--) { c[d] = r %% p.shape[d]; r /= p.shape[d]; }\n", rank-1)
+	}
+	for k, ins := range e.Code {
+		v, err := e.instr(ins)
+		if err != nil {
+			return "", fmt.Errorf("step %d: %v", k, err)
+		}
+		fmt.Fprintf(&b, "    const %s t%d = %s;\n", cType(ins.DType), k, v)
+	}
+	fmt.Fprintf(&b, "    p.out[i] = t%d;\n  }\n}\n", len(e.Code)-1)
+	return b.String(), nil
+}
+
+// instr is the C expression of one step.
+func (e *Expr) instr(ins Instr) (string, error) {
+	arg := func(j int) string { return fmt.Sprintf("t%d", ins.Args[j]) }
+	switch ins.Kind {
+	case ILoad:
+		return e.load(ins.In), nil
+	case IConst:
+		return lit(ins.C, ins.DType), nil
+	case IUnary:
+		return unaryC(ins.Un, ins.DType, arg(0), ins.C)
+	case IBinary:
+		return binaryC(ins.Bin, e.argType(ins.Args[0]), arg(0), arg(1))
+	case IWhere:
+		return fmt.Sprintf("(%s ? %s : %s)", arg(0), arg(1), arg(2)), nil
+	case ICast:
+		return castC(e.argType(ins.Args[0]), ins.DType, arg(0)), nil
+	}
+	return "", fmt.Errorf("unknown kind %d", ins.Kind)
+}
+
+func (e *Expr) argType(step int) tensor.Dtype { return e.Code[step].DType }
+
+func (e *Expr) load(k int) string {
+	switch e.mode(k) {
+	case scalar:
+		return fmt.Sprintf("s%d", k)
+	case repeat:
+		return fmt.Sprintf("p.a%d[i %% p.m%d]", k, k)
+	case strided:
+		terms := make([]string, len(e.Shape))
+		for d := range e.Shape {
+			terms[d] = fmt.Sprintf("c[%d] * p.st%d[%d]", d, k, d)
+		}
+		return fmt.Sprintf("p.a%d[%s]", k, strings.Join(terms, " + "))
+	}
+	return fmt.Sprintf("p.a%d[i]", k)
+}
+
+// unaryC is nodes.Unary of kind k on x of dtype dt, with Go's semantics.
+func unaryC(k nodes.UnaryKind, dt tensor.Dtype, x string, c float64) (string, error) {
+	f32 := dt == tensor.Float32
+	fn := func(name string) string {
+		if f32 {
+			name += "f"
+		}
+		return name + "(" + x + ")"
+	}
+	switch dt {
+	case tensor.Float32, tensor.Float64:
+		switch k {
+		case nodes.UnNeg:
+			return "(-" + x + ")", nil
+		case nodes.UnExp:
+			return fn("exp"), nil
+		case nodes.UnLog:
+			return fn("log"), nil
+		case nodes.UnSqrt:
+			return fn("sqrt"), nil
+		case nodes.UnTanh:
+			return fn("tanh"), nil
+		case nodes.UnAbs:
+			return fn("fabs"), nil
+		case nodes.UnSigmoid:
+			return "lsigmoid(" + x + ")", nil
+		case nodes.UnRelu:
+			return "lrelu(" + x + ")", nil
+		case nodes.UnScale:
+			return x + " * " + lit(c, dt), nil
+		case nodes.UnOffset:
+			return x + " + " + lit(c, dt), nil
+		}
+	case tensor.Int64:
+		switch k {
+		case nodes.UnNeg:
+			return "wsub(0, " + x + ")", nil
+		case nodes.UnRelu:
+			return "(" + x + " > 0 ? " + x + " : (i64)0)", nil
+		case nodes.UnAbs:
+			return "(" + x + " < 0 ? wsub(0, " + x + ") : " + x + ")", nil
+		case nodes.UnScale:
+			return "wmul(" + x + ", " + lit(c, dt) + ")", nil
+		case nodes.UnOffset:
+			return "wadd(" + x + ", " + lit(c, dt) + ")", nil
+		}
+	}
+	return "", fmt.Errorf("%v does not take %v", k, dt)
+}
+
+// binaryC is nodes.Binary of kind k on a, b of dtype dt.
+func binaryC(k nodes.BinaryKind, dt tensor.Dtype, a, b string) (string, error) {
+	cmp := map[nodes.BinaryKind]string{nodes.BinLess: "<", nodes.BinGreater: ">", nodes.BinEqual: "=="}
+	if o, ok := cmp[k]; ok && (dt != tensor.Bool || k == nodes.BinEqual) {
+		return fmt.Sprintf("(u8)(%s %s %s)", a, o, b), nil
+	}
+	switch dt {
+	case tensor.Float32, tensor.Float64:
+		ops := map[nodes.BinaryKind]string{nodes.BinAdd: "+", nodes.BinSub: "-", nodes.BinMul: "*", nodes.BinDiv: "/"}
+		if o, ok := ops[k]; ok {
+			return fmt.Sprintf("%s %s %s", a, o, b), nil
+		}
+		switch k {
+		case nodes.BinMaximum:
+			return fmt.Sprintf("lmax(%s, %s)", a, b), nil
+		case nodes.BinMinimum:
+			return fmt.Sprintf("lmin(%s, %s)", a, b), nil
+		case nodes.BinPow:
+			if dt == tensor.Float32 {
+				return fmt.Sprintf("powf(%s, %s)", a, b), nil
+			}
+			return fmt.Sprintf("pow(%s, %s)", a, b), nil
+		}
+	case tensor.Int64:
+		fns := map[nodes.BinaryKind]string{nodes.BinAdd: "wadd", nodes.BinSub: "wsub", nodes.BinMul: "wmul", nodes.BinMaximum: "lmax", nodes.BinMinimum: "lmin"}
+		if f, ok := fns[k]; ok {
+			return fmt.Sprintf("%s(%s, %s)", f, a, b), nil
+		}
+	}
+	return "", fmt.Errorf("%v does not take %v", k, dt)
+}
+
+// castC converts x from one dtype to another as nodes.Cast does: floats to
+// int64 truncate (saturating, NaN is 0), nonzero is true, true is 1.
+func castC(from, to tensor.Dtype, x string) string {
+	switch {
+	case from == to:
+		return x
+	case to == tensor.Bool:
+		return "(u8)(" + x + " != 0)"
+	case to == tensor.Int64 && (from == tensor.Float32 || from == tensor.Float64):
+		return "ltrunc((double)" + x + ")"
+	}
+	return "(" + cType(to) + ")" + x
+}
+
+// ewLaunch is the launch of e's kernel writing out from operands ptrs.
+func (e *Expr) launch(src string, out uint64, ptrs []uint64, sms int) launch {
+	n := dense.Size(e.Shape)
+	var p params
+	p.ptr(out)
+	for _, q := range ptrs {
+		p.ptr(q)
+	}
+	p.int(n)
+	rank := max(len(e.Shape), 1)
+	anyStrided := false
+	for k, in := range e.In {
+		switch e.mode(k) {
+		case repeat:
+			j := 0
+			for j < len(in.Stride) && in.Stride[j] == 0 {
+				j++
+			}
+			p.int(dense.Size(e.Shape[j:]))
+		case strided:
+			p.ints(in.Stride, rank)
+			anyStrided = true
+		}
+	}
+	if anyStrided {
+		p.ints(e.Shape, rank)
+	}
+	return launch{src: src, name: "ew", grid: gridFor(n, blockSize, sms), block: blockSize, params: p}
+}

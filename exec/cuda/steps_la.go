@@ -1,0 +1,208 @@
+package cuda
+
+import (
+	"fmt"
+
+	"gorgonia.org/tensor"
+
+	"github.com/loomtensor/loom/graph"
+	"github.com/loomtensor/loom/internal/dense"
+	"github.com/loomtensor/loom/nodes"
+)
+
+// gemmPlan is a (batched) row-major product C = alpha·op(A)·op(B).
+type gemmPlan struct {
+	f64     bool
+	tA, tB  bool
+	m, n, k int
+	alpha   float64
+	batch   int
+	ptrs    gemmPtrs // batch > 1: where each matrix of the batch starts
+	src     string   // the pointer kernel
+}
+
+// gemmStep runs MatMul, Outer and BatchMatMul through cuBLAS (float32 and
+// float64; int64 has no device GEMM).
+func gemmStep(n *graph.Node) (*step, error) {
+	in := n.Inputs()
+	if dt := n.DType(); dt != tensor.Float32 && dt != tensor.Float64 {
+		return nil, noKernel(n, fmt.Sprintf("cuBLAS multiplies float32 and float64, not %v", dt))
+	}
+	sa, sb := in[0].Shape(), in[1].Shape()
+	g := gemmPlan{f64: n.DType() == tensor.Float64, alpha: 1, batch: 1}
+	switch op := n.Op().(type) {
+	case *nodes.MatMulOp:
+		g.m, g.k, g.n = 1, sa[len(sa)-1], 1
+		if len(sa) == 2 {
+			g.m = sa[0]
+		}
+		if len(sb) == 2 {
+			g.n = sb[1]
+		}
+	case *nodes.OuterOp:
+		g.m, g.n, g.k = sa[0], sb[0], 1
+	case *nodes.BatchMatMulOp:
+		nb := len(sa) - 2
+		g.tA, g.tB, g.alpha = op.TransA, op.TransB, op.Scale()
+		g.m, g.k = sa[nb], sa[nb+1]
+		if op.TransA {
+			g.m, g.k = g.k, g.m
+		}
+		g.n = sb[nb+1]
+		if op.TransB {
+			g.n = sb[nb]
+		}
+		out := n.Shape()
+		es := elemBytes(n.DType())
+		strA, strB := batchStrides(sa, op.PermA), batchStrides(sb, op.PermB)
+		strC := dense.Strides(out)
+		for j := 0; j < nb; j++ {
+			g.batch *= out[j]
+			d := out[j]
+			if d == 1 {
+				continue
+			}
+			p := &g.ptrs
+			if l := len(p.shape) - 1; l >= 0 && p.as[l] == strA[j]*es*d && p.bs[l] == strB[j]*es*d && p.cs[l] == strC[j]*es*d {
+				p.shape[l] *= d
+				p.as[l], p.bs[l], p.cs[l] = strA[j]*es, strB[j]*es, strC[j]*es
+				continue
+			}
+			p.shape = append(p.shape, d)
+			p.as, p.bs, p.cs = append(p.as, strA[j]*es), append(p.bs, strB[j]*es), append(p.cs, strC[j]*es)
+		}
+		if g.batch > 1 {
+			var err error
+			if g.src, err = g.ptrs.Source(); err != nil {
+				return nil, noKernel(n, err.Error())
+			}
+		}
+	}
+	s := &step{n: n, args: in, exec: g.exec(n)}
+	if g.src != "" {
+		s.srcs = []kernelSrc{{g.src, "gemm_ptrs"}}
+	}
+	return s, nil
+}
+
+// batchStrides is an operand's element stride along each logical batch dim
+// (perm: logical j is physical perm[j]); 0 along a broadcast (size-1) dim.
+func batchStrides(shape, perm []int) []int {
+	nb := len(shape) - 2
+	st := dense.Strides(shape)
+	out := make([]int, nb)
+	for j := range out {
+		p := j
+		if perm != nil {
+			p = perm[j]
+		}
+		if shape[p] != 1 {
+			out[j] = st[p]
+		}
+	}
+	return out
+}
+
+func (g gemmPlan) exec(n *graph.Node) func(r *run, in []*Tensor) (*Tensor, error) {
+	return func(r *run, in []*Tensor) (*Tensor, error) {
+		out, err := r.e.newTensor(n.DType(), n.Shape())
+		if err != nil || out.size() == 0 {
+			return out, err
+		}
+		if g.k == 0 {
+			return out, zeros(r, out)
+		}
+		a, b := in[0].ptr(), in[1].ptr()
+		if g.batch == 1 {
+			return out, r.e.g.gemm(rowMajorGemm(g.f64, g.tA, g.tB, g.m, g.n, g.k, g.alpha, a, b, out.ptr(), 1))
+		}
+		arrays, err := r.e.alloc(int64(24 * g.batch))
+		if err != nil {
+			return nil, err
+		}
+		defer r.e.release(arrays) // the stream orders any reuse after the GEMM
+		if err := r.launch(g.ptrs.launch(g.src, arrays.ptr, a, b, out.ptr(), g.batch, r.sms)); err != nil {
+			return nil, err
+		}
+		pa, pb, pc := arrays.ptr, arrays.ptr+uint64(8*g.batch), arrays.ptr+uint64(16*g.batch)
+		return out, r.e.g.gemm(rowMajorGemm(g.f64, g.tA, g.tB, g.m, g.n, g.k, g.alpha, pa, pb, pc, g.batch))
+	}
+}
+
+// solveStep solves batches of small systems in the generated kernel; larger
+// systems have no device kernel yet.
+func solveStep(n *graph.Node, op *nodes.SolveOp) (*step, error) {
+	in := n.Inputs()
+	sa, sb := in[0].Shape(), in[1].Shape()
+	nb := op.NB
+	sz, k := sa[nb], 1
+	if len(sb) == nb+2 {
+		k = sb[nb+1]
+	}
+	if sz > maxSolveN {
+		return nil, noKernel(n, fmt.Sprintf("systems of %d > %d unknowns need cuBLAS's batched LU, not wired yet", sz, maxSolveN))
+	}
+	out := n.Shape()
+	nsys := dense.Size(out[:nb])
+	// Batch strides in elements, merged where A and B both walk two dims
+	// as one (x is written contiguously).
+	ast, bst := dense.Strides(sa), dense.Strides(sb)
+	var shape, as, bs []int
+	for j := 0; j < nb; j++ {
+		d := out[j]
+		if d == 1 {
+			continue
+		}
+		a, b := 0, 0
+		if sa[j] != 1 {
+			a = ast[j]
+		}
+		if sb[j] != 1 {
+			b = bst[j]
+		}
+		if l := len(shape) - 1; l >= 0 && as[l] == a*d && bs[l] == b*d {
+			shape[l] *= d
+			as[l], bs[l] = a, b
+			continue
+		}
+		shape, as, bs = append(shape, d), append(as, a), append(bs, b)
+	}
+	sv := solve{dt: n.DType(), n: sz, nb: len(shape)}
+	var src string
+	if sz > 0 {
+		var err error
+		if src, err = sv.Source(); err != nil {
+			return nil, noKernel(n, err.Error())
+		}
+	}
+	s := &step{n: n, args: in, flags: []int64{noFailure}}
+	if src != "" {
+		s.srcs = []kernelSrc{{src, "solve"}}
+	}
+	s.exec = func(r *run, in []*Tensor) (*Tensor, error) {
+		x, err := r.e.newTensor(n.DType(), out)
+		if err != nil || x.size() == 0 {
+			return x, err
+		}
+		return x, r.launch(sv.launch(src, x.ptr(), in[0].ptr(), in[1].ptr(), r.flagAt(s.flag0), nsys, k, shape, as, bs, r.sms))
+	}
+	s.check = func(got []int64) error {
+		if got[0] == noFailure {
+			return nil
+		}
+		sys, code := int(got[0]/4), got[0]%4
+		why := fmt.Errorf("%w", nodes.ErrSingular)
+		if code == solveNotFinite {
+			why = fmt.Errorf("matrix has a non-finite element")
+		}
+		if nb == 0 {
+			return why
+		}
+		idx := make([]int, nb)
+		for d := nb - 1; d >= 0; d-- {
+			idx[d], sys = sys%out[d], sys/out[d]
+		}
+		return fmt.Errorf("system %v: %w", idx, why)
+	}
+	return s, nil
+}

@@ -1,0 +1,56 @@
+typedef long long i64;
+typedef unsigned long long u64;
+typedef unsigned char u8;
+
+// Go's math.Max/Min: NaN if either is NaN, and +0 > -0.
+__device__ __forceinline__ float lmax(float a, float b) { return (a != a || b != b) ? a + b : (a > b ? a : (b > a ? b : (signbit(a) ? b : a))); }
+__device__ __forceinline__ double lmax(double a, double b) { return (a != a || b != b) ? a + b : (a > b ? a : (b > a ? b : (signbit(a) ? b : a))); }
+__device__ __forceinline__ float lmin(float a, float b) { return (a != a || b != b) ? a + b : (a < b ? a : (b < a ? b : (signbit(a) ? a : b))); }
+__device__ __forceinline__ double lmin(double a, double b) { return (a != a || b != b) ? a + b : (a < b ? a : (b < a ? b : (signbit(a) ? a : b))); }
+__device__ __forceinline__ i64 lmax(i64 a, i64 b) { return a > b ? a : b; }
+__device__ __forceinline__ i64 lmin(i64 a, i64 b) { return a < b ? a : b; }
+// max(x, 0) keeping NaN.
+__device__ __forceinline__ float lrelu(float x) { return (x > 0.0f || x != x) ? x : 0.0f; }
+__device__ __forceinline__ double lrelu(double x) { return (x > 0.0 || x != x) ? x : 0.0; }
+// 1/(1+e^-x) without overflow.
+__device__ __forceinline__ float lsigmoid(float x) { if (x >= 0.0f) return 1.0f / (1.0f + expf(-x)); float e = expf(x); return e / (1.0f + e); }
+__device__ __forceinline__ double lsigmoid(double x) { if (x >= 0.0) return 1.0 / (1.0 + exp(-x)); double e = exp(x); return e / (1.0 + e); }
+// Float to int64: toward zero, saturating, NaN is 0.
+__device__ __forceinline__ i64 ltrunc(double x) { return x != x ? 0 : (x >= 9223372036854775807.0 ? (i64)0x7fffffffffffffffll : (x <= -9223372036854775808.0 ? (i64)0x8000000000000000ull : (i64)x)); }
+// Wrapping int64 arithmetic, as Go's.
+__device__ __forceinline__ i64 wadd(i64 a, i64 b) { return (i64)((u64)a + (u64)b); }
+__device__ __forceinline__ i64 wsub(i64 a, i64 b) { return (i64)((u64)a - (u64)b); }
+__device__ __forceinline__ i64 wmul(i64 a, i64 b) { return (i64)((u64)a * (u64)b); }
+
+struct ew_p {
+  double* out;
+  const double* a0;
+  const double* a1;
+  const double* a2;
+  const i64* a3;
+  i64 n;
+  i64 m1;
+  i64 st2[2];
+  i64 shape[2];
+};
+
+extern "C" __global__ void __launch_bounds__(256) ew(const ew_p p) {
+  const i64 s3 = p.a3[0];
+  const i64 step = (i64)blockDim.x * gridDim.x;
+  for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {
+    i64 c[2];
+    i64 r = i;
+    for (int d = 1; d >= 0; d--) { c[d] = r % p.shape[d]; r /= p.shape[d]; }
+    const double t0 = p.a0[i];
+    const double t1 = p.a1[i % p.m1];
+    const u8 t2 = (u8)(t0 < t1);
+    const double t3 = p.a2[c[0] * p.st2[0] + c[1] * p.st2[1]];
+    const double t4 = lmax(t0, t3);
+    const i64 t5 = s3;
+    const i64 t6 = (t5 < 0 ? wsub(0, t5) : t5);
+    const double t7 = (double)t6;
+    const double t8 = (t2 ? t4 : t7);
+    const double t9 = lsigmoid(t8);
+    p.out[i] = t9;
+  }
+}
