@@ -3,6 +3,9 @@ package cpu
 import (
 	"fmt"
 	"os"
+	"runtime"
+	"slices"
+	"sync"
 	"time"
 
 	"gorgonia.org/tensor"
@@ -10,6 +13,7 @@ import (
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/internal/parallel"
+	"github.com/loomtensor/loom/nodes"
 )
 
 // profile (LOOM_PROFILE=1) prints each kernel's time to stderr.
@@ -21,32 +25,112 @@ type Backend struct{}
 // Name is "cpu".
 func (Backend) Name() string { return "cpu" }
 
-// Run evaluates order; env holds the feeds and receives the outputs. Each
-// intermediate is dropped as soon as its last consumer has run, so the
-// garbage collector can reuse it within the same run.
+// Run evaluates order; env holds the feeds and receives the outputs. It
+// plans the program's memory first (see Plan); a program compiled once
+// (Compile) keeps its plan and reuses its buffers from run to run.
 func (b Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dense) error {
-	last := LastUse(order, outs)
+	return NewPlan(order, outs).run(env, &arena{})
+}
+
+// Compiled is a Backend bound to one program and its Plan; Runs reuse the
+// plan's arenas (one per concurrent Run), so steady-state runs allocate
+// their outputs and little else.
+type Compiled struct {
+	plan *Plan
+	mu   sync.Mutex
+	free []*arena
+}
+
+// Compile plans order computing outs, once, and compiles its fused kernels.
+func (Backend) Compile(order, outs []*graph.Node) *Compiled {
+	p := &Compiled{plan: NewPlan(order, outs)}
+	var keys []*nodes.Expr
+	for _, n := range order {
+		var e *nodes.Expr
+		switch op := n.Op().(type) {
+		case *nodes.FusedOp:
+			e = &op.Expr
+		case *nodes.FusedMatMulOp:
+			e = &op.Epi.Expr
+		default:
+			continue
+		}
+		switch n.DType() {
+		case tensor.Float32:
+			progs.Store(e, compileExpr[float32](e))
+		case tensor.Float64:
+			progs.Store(e, compileExpr[float64](e))
+		default:
+			continue
+		}
+		keys = append(keys, e)
+	}
+	runtime.AddCleanup(p, func(keys []*nodes.Expr) {
+		for _, k := range keys {
+			progs.Delete(k)
+		}
+	}, keys)
+	return p
+}
+
+// Name is "cpu".
+func (*Compiled) Name() string { return "cpu" }
+
+// Plan is the program's memory plan.
+func (p *Compiled) Plan() *Plan { return p.plan }
+
+// Run evaluates the compiled program (any other order runs as Backend's).
+func (p *Compiled) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dense) error {
+	if !slices.Equal(order, p.plan.order) || !slices.Equal(outs, p.plan.outs) {
+		return Backend{}.Run(order, outs, env)
+	}
+	p.mu.Lock()
+	var a *arena
+	if k := len(p.free); k > 0 {
+		a, p.free = p.free[k-1], p.free[:k-1]
+	} else {
+		a = &arena{}
+	}
+	p.mu.Unlock()
+	err := p.plan.run(env, a)
+	p.mu.Lock()
+	p.free = append(p.free, a)
+	p.mu.Unlock()
+	return err
+}
+
+// run evaluates the plan's order. Each node gets the buffer the plan gave
+// it — an operand's, overwritten in place, or an arena slot — and each
+// value is dropped from env after its last reader.
+func (p *Plan) run(env map[*graph.Node]*tensor.Dense, a *arena) error {
+	a.size(p.slotBytes)
 	// refs counts the env entries holding each buffer (reshapes share one);
 	// feeds and constants are pinned: never overwritten.
 	refs := map[uintptr]int{}
 	for _, t := range env {
 		refs[dense.Backing(t)] += pinned
 	}
-	for i, n := range order {
+	for i, n := range p.order {
 		if _, done := env[n]; done {
 			continue
 		}
 		in := n.Inputs()
 		args := make([]*tensor.Dense, len(in))
-		var donor *tensor.Dense
 		for k, x := range in {
 			args[k] = env[x]
-			if last[x] == i && refs[dense.Backing(args[k])] == 1 && donor == nil {
-				donor = args[k]
+		}
+		var dst *tensor.Dense
+		if k := p.inplace[i]; k >= 0 {
+			t := args[k]
+			if refs[dense.Backing(t)] == 1 && !t.IsView() && (!p.escapes[i] || a.owner(t) < 0) {
+				dst = t
 			}
 		}
+		if dst == nil && p.slot[i] >= 0 {
+			dst = a.tensor(p.slot[i], n.DType(), n.Shape())
+		}
 		start := time.Now()
-		v, err := b.node(n, args, donor)
+		v, err := Backend{}.node(n, args, dst)
 		if profile {
 			fmt.Fprintf(os.Stderr, "loom: %8.3f ms  %%%d %s %s\n", time.Since(start).Seconds()*1e3, n.ID(), n.Op().Name(), n.Type())
 		}
@@ -56,13 +140,18 @@ func (b Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dens
 			}
 			return err
 		}
+		// A value in arena memory the plan did not give it (a kernel that
+		// returned a view of an operand) would outlive its slot: copy it.
+		if s := a.owner(v); s >= 0 && (dst == nil || dense.Backing(v) != dense.Backing(dst)) && !(isView(n.Op()) && len(args) > 0 && dense.Backing(v) == dense.Backing(args[0])) {
+			v = dense.Clone(v)
+		}
 		if _, isConst := n.Op().(*graph.Const); isConst {
 			refs[dense.Backing(v)] += pinned
 		}
 		env[n] = v
 		refs[dense.Backing(v)]++
 		for _, x := range in {
-			if t, ok := env[x]; ok && last[x] == i {
+			if t, ok := env[x]; ok && p.last[p.at[x]] == i {
 				refs[dense.Backing(t)]--
 				delete(env, x)
 			}
@@ -73,9 +162,9 @@ func (b Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dens
 
 const pinned = 1 << 30
 
-// reuse returns donor as the output buffer when it fits (a dead operand whose
-// buffer nothing else holds: elementwise kernels write in place), else a new
-// zeroed buffer.
+// reuse returns dst as the output buffer when it fits (the buffer the plan
+// gave the node: a dead operand's, or an arena slot; kernels using it write
+// every element), else a new zeroed buffer.
 func reuse(donor *tensor.Dense, dt tensor.Dtype, shape []int) *tensor.Dense {
 	if donor != nil && donor.Dtype() == dt && donor.Size() == dense.Size(shape) && !donor.IsView() && donor.Size() > 0 {
 		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(dense.Raw(donor)))

@@ -23,11 +23,11 @@ func view(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense, 
 // transpose copies x into the permuted layout. The innermost output dim is
 // walked with the matching input stride; blocks of outer rows go to workers.
 func transpose(perm []int) kernel {
-	return func(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense, bool, error) {
+	return func(n *graph.Node, args []*tensor.Dense, dst *tensor.Dense) (*tensor.Dense, bool, error) {
 		x := dense.Contiguous(args[0])
 		in := dense.Shape(x)
 		ist := dense.Strides(in)
-		out := dense.Zeros(x.Dtype(), n.Shape())
+		out := reuse(dst, x.Dtype(), n.Shape()) // every element is written
 		os := n.Shape()
 		r := len(os)
 		if r == 0 || out.Size() == 0 {

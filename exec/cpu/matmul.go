@@ -11,7 +11,7 @@ import (
 
 // matmul runs the natural MatMul (vectors are 1×k or k×1 matrices) as one
 // GEMM.
-func matmul(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense, bool, error) {
+func matmul(n *graph.Node, args []*tensor.Dense, dst *tensor.Dense) (*tensor.Dense, bool, error) {
 	a, b := dense.Contiguous(args[0]), dense.Contiguous(args[1])
 	sa, sb := dense.Shape(a), dense.Shape(b)
 	m, k, nn := 1, sa[len(sa)-1], 1
@@ -21,7 +21,7 @@ func matmul(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense
 	if len(sb) == 2 {
 		nn = sb[1]
 	}
-	c := dense.Zeros(a.Dtype(), n.Shape())
+	c := reuse(dst, a.Dtype(), n.Shape()) // GEMM with beta 0 writes every element
 	return c, gemmAt(a, b, c, false, false, 1, m, nn, k, 0, 0, 0, 0, 0, 0, 1), nil
 }
 
@@ -30,7 +30,7 @@ func matmul(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense
 // permuted where the optimizer absorbed a transpose), the innermost batch dim
 // (merged with its neighbours where the strides allow) is one strided batch
 // call, and any outer batch dims are a loop of such calls.
-func batchMatMul(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense, bool, error) {
+func batchMatMul(n *graph.Node, args []*tensor.Dense, dst *tensor.Dense) (*tensor.Dense, bool, error) {
 	op := n.Op().(*nodes.BatchMatMulOp)
 	a, b := dense.Contiguous(args[0]), dense.Contiguous(args[1])
 	sa, sb := dense.Shape(a), dense.Shape(b)
@@ -45,7 +45,7 @@ func batchMatMul(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.
 	}
 	out := n.Shape()
 	if nb == 0 {
-		c := dense.Zeros(a.Dtype(), out)
+		c := reuse(dst, a.Dtype(), out)
 		return c, gemmAt(a, b, c, op.TransA, op.TransB, op.Scale(), m, nn, k, 0, 0, 0, 0, 0, 0, 1), nil
 	}
 	dims := out[:nb]
@@ -64,7 +64,7 @@ func batchMatMul(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.
 	}
 	inner := bs[len(bs)-1]
 	outer := bs[:len(bs)-1]
-	c := dense.Zeros(a.Dtype(), out)
+	c := reuse(dst, a.Dtype(), out)
 	idx := make([]int, len(outer))
 	for {
 		offA, offB, offC := 0, 0, 0
