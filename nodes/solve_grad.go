@@ -49,25 +49,29 @@ func (o *InvOp) VJP(in []*graph.Node, out, ct *graph.Node) ([]*graph.Node, error
 //
 //	Ā = sym(L⁻ᵀ·Φ(Lᵀ·L̄)·L⁻¹), sym(X) = (X+Xᵀ)/2,
 //
-// symmetric because the op factors the symmetric part of its input. The two
-// triangular solves are written as general solves (LU of a triangular matrix
-// costs what the triangular solve would, times a small factor).
+// symmetric because the op factors the symmetric part of its input. L⁻¹ is
+// formed once (Inv) and applied by two GEMMs: there is no triangular solve
+// primitive, and two general solves with n right-hand sides cost more than
+// one inverse and two products (L is well conditioned wherever the forward
+// succeeded on a reasonably conditioned A).
 func (o *CholeskyOp) VJP(in []*graph.Node, out, ct *graph.Node) ([]*graph.Node, error) {
 	if err := arity(o, in, 1); err != nil {
 		return nil, err
 	}
 	nb, L := o.NB, out
-	n := L.Dim(nb)
-	Lt := swapLast(L)
-	var m *graph.Node
+	phi := svPhi(L, L.Dim(nb))
+	li := graph.Apply(&InvOp{NB: nb}, L)
+	var g *graph.Node
 	if nb == 0 {
-		m = Mul(MatMul(Lt, ct), svPhi(L, n))
+		m := Mul(MatMul(T(L), ct), phi)
+		g = MatMul(T(li), MatMul(m, li))
 	} else {
-		m = graph.Apply(&Binary{Kind: BinMul, Bcast: true},
-			graph.Apply(&BatchMatMulOp{TransA: true}, L, ct), svPhi(L, n))
+		mm := func(a, b *graph.Node, ta bool) *graph.Node {
+			return graph.Apply(&BatchMatMulOp{TransA: ta}, a, b)
+		}
+		m := graph.Apply(&Binary{Kind: BinMul, Bcast: true}, mm(L, ct, true), phi)
+		g = mm(li, mm(m, li, false), true)
 	}
-	z := graph.Apply(&SolveOp{NB: nb}, Lt, m)                     // L⁻ᵀ·Φ
-	g := swapLast(graph.Apply(&SolveOp{NB: nb}, Lt, swapLast(z))) // L⁻ᵀ·Φ·L⁻¹
 	return grads(o, Scale(Add(g, swapLast(g)), 0.5))
 }
 
