@@ -23,7 +23,9 @@ func BenchmarkGrad(b *testing.B) {
 		build func(x ...*graph.Node) *graph.Node // per-example loss, looped over dim 0 of every operand but the last (shared)
 	}{
 		{"logsoftmax-256x1000", []gGen{gFill(tensor.Float32, []int{256, 1000}, func(r *rand.Rand) float64 { return r.NormFloat64() }), gF32(1)},
-			func(x ...*graph.Node) *graph.Node { return nodes.Sum(nodes.Mul(nodes.LogSoftmax(x[0]), nodes.Sum(x[1]))) }},
+			func(x ...*graph.Node) *graph.Node {
+				return nodes.Sum(nodes.Mul(nodes.LogSoftmax(x[0]), nodes.Sum(x[1])))
+			}},
 		{"tanh-layer-256x784x512", []gGen{gF32(256, 784), gF32(784, 512)},
 			func(x ...*graph.Node) *graph.Node { return nodes.Sum(nodes.Tanh(nodes.MatMul(x[0], x[1]))) }},
 		{"cholesky-32x48x48", []gGen{gSPD(48, 32), gUniform(48, 48)},
