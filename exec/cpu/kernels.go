@@ -27,6 +27,26 @@ func kernelFor(n *graph.Node) kernel {
 		return fused
 	case *nodes.FusedMatMulOp:
 		return fusedMatMul
+	case *nodes.Reduce:
+		return reduce
+	case *nodes.BroadcastOp:
+		return broadcast
+	case *nodes.WhereOp:
+		return where
+	case *nodes.ConcatOp:
+		return concat
+	case *nodes.StackOp:
+		return stack
+	case *graph.Select:
+		return selectK
+	case *graph.Unselect:
+		return unselect
+	case *graph.Gather:
+		return gather
+	case *graph.TakeOp:
+		return take
+	case *graph.Scatter:
+		return scatter
 	case *nodes.SolveOp:
 		return solve
 	case *nodes.InvOp:
