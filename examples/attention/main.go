@@ -32,7 +32,15 @@ func main() {
 	flag.IntVar(&c.runs, "runs", 5, "timed runs")
 	flag.BoolVar(&c.ref, "ref", false, "use the reference interpreter")
 	flag.BoolVar(&c.explain, "explain", true, "print the program")
+	learn := flag.Bool("train", false, "train a small transformer (built from nn/) to reverse token sequences; writes loss.png")
 	flag.Parse()
+	if *learn {
+		if _, err := trainReverse(defaultTrainConfig(), os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "attention -train:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := demo(c); err != nil {
 		fmt.Fprintln(os.Stderr, "attention:", err)
 		os.Exit(1)
