@@ -189,6 +189,8 @@ func TestFusedSpecialValues(t *testing.T) {
 		}
 		v[3*n+4999] = math.Inf(-1)
 		v[4*n+2048] = 1e30 // row 4: overflows exp unless shifted
+		v[5*n+3] = math.NaN()
+		v[5*n+4900] = math.Inf(1) // row 5: +Inf beats NaN, as math.Max
 		g := graph.New()
 		x := g.Input("x", dt, rows, n)
 		i := g.Axis("i", 0)

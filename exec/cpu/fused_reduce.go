@@ -17,7 +17,7 @@ import (
 type acc[T float] struct {
 	kind nodes.ReduceKind
 	s    []float64 // Sum, Mean: the sum; LogSumExp: Σ e^(x-m)
-	m    []float64 // LogSumExp: the max so far (-Inf: none; NaN, +Inf stick)
+	m    []float64 // LogSumExp: the max so far (-Inf: none; +Inf, then NaN, stick)
 	ext  []T       // Max, Min
 }
 
@@ -48,11 +48,11 @@ func newAcc[T float](kind nodes.ReduceKind, n int) *acc[T] {
 func (a *acc[T]) row(o int, v []T, scratch []T) {
 	switch a.kind {
 	case nodes.RedMax:
-		a.ext[o] = max(a.ext[o], maxOf(v))
+		a.ext[o] = fmax(a.ext[o], maxOf(v))
 	case nodes.RedMin:
 		m := a.ext[o]
 		for _, x := range v {
-			m = min(m, x)
+			m = fmin(m, x)
 		}
 		a.ext[o] = m
 	case nodes.RedLogSumExp:
@@ -70,9 +70,12 @@ func (a *acc[T]) row(o int, v []T, scratch []T) {
 // lse merges a part with max mr and Σ e^(x-mr) = sr into output o.
 func (a *acc[T]) lse(o int, mr, sr float64) {
 	m := a.m[o]
-	switch {
-	case m != m || math.IsInf(m, 1):
-	case mr != mr || math.IsInf(mr, 1):
+	switch { // as the reference's max: +Inf beats NaN, NaN beats the rest
+	case math.IsInf(m, 1):
+	case math.IsInf(mr, 1):
+		a.m[o] = mr
+	case m != m:
+	case mr != mr:
 		a.m[o] = mr
 	case math.IsInf(mr, -1): // every value -Inf: adds nothing
 	case math.IsInf(m, -1):
@@ -90,12 +93,12 @@ func (a *acc[T]) cols(o int, v []T) {
 	case nodes.RedMax:
 		e := a.ext[o : o+len(v)]
 		for i, x := range v {
-			e[i] = max(e[i], x)
+			e[i] = fmax(e[i], x)
 		}
 	case nodes.RedMin:
 		e := a.ext[o : o+len(v)]
 		for i, x := range v {
-			e[i] = min(e[i], x)
+			e[i] = fmin(e[i], x)
 		}
 	case nodes.RedLogSumExp:
 		for i, x := range v {
@@ -114,11 +117,11 @@ func (a *acc[T]) merge(b *acc[T]) {
 	switch a.kind {
 	case nodes.RedMax:
 		for i, x := range b.ext {
-			a.ext[i] = max(a.ext[i], x)
+			a.ext[i] = fmax(a.ext[i], x)
 		}
 	case nodes.RedMin:
 		for i, x := range b.ext {
-			a.ext[i] = min(a.ext[i], x)
+			a.ext[i] = fmin(a.ext[i], x)
 		}
 	case nodes.RedLogSumExp:
 		for i := range b.m {
@@ -297,11 +300,20 @@ func (p *fprog[T]) reduceCols(r *frun[T], outer, red, inner int) {
 	parts[0].write(r.out, red)
 }
 
-// maxOf is the largest element, NaN if any is NaN (as the reference's).
+// maxOf is the largest element as the reference's math.Max fold finds it:
+// +Inf if any is +Inf, else NaN if any is NaN.
 func maxOf[T float](v []T) T {
 	m := T(math.Inf(-1))
+	nan := false
 	for _, x := range v {
-		m = max(m, x)
+		if x > m {
+			m = x
+		} else if x != x {
+			nan = true
+		}
+	}
+	if nan && !math.IsInf(float64(m), 1) {
+		return T(math.NaN())
 	}
 	return m
 }

@@ -22,14 +22,44 @@ func vUnary[T float](k nodes.UnaryKind, c T, d, s []T) {
 		switch k {
 		case nodes.UnExp:
 			vmath.Exp32s(d32, s32)
-			return
+		case nodes.UnNeg:
+			vmath.Neg32s(d32, s32)
+		case nodes.UnAbs:
+			vmath.Abs32s(d32, s32)
+		case nodes.UnRelu:
+			vmath.Relu32s(d32, s32)
+		case nodes.UnSqrt:
+			vmath.Sqrt32s(d32, s32)
 		case nodes.UnScale:
-			if &d32[0] == &s32[0] {
-				vmath.Scale32s(d32, float32(c))
-				return
-			}
+			vmath.MulC32s(d32, s32, float32(c))
+		case nodes.UnOffset:
+			vmath.AddC32s(d32, s32, float32(c))
+		default:
+			goto loops
 		}
+		return
 	}
+	if d64, ok := any(d).([]float64); ok {
+		s64 := any(s).([]float64)
+		switch k {
+		case nodes.UnNeg:
+			vmath.Neg64s(d64, s64)
+		case nodes.UnAbs:
+			vmath.Abs64s(d64, s64)
+		case nodes.UnRelu:
+			vmath.Relu64s(d64, s64)
+		case nodes.UnSqrt:
+			vmath.Sqrt64s(d64, s64)
+		case nodes.UnScale:
+			vmath.MulC64s(d64, s64, float64(c))
+		case nodes.UnOffset:
+			vmath.AddC64s(d64, s64, float64(c))
+		default:
+			goto loops
+		}
+		return
+	}
+loops:
 	switch k {
 	case nodes.UnNeg:
 		for i, v := range s {
@@ -81,26 +111,33 @@ func vUnary[T float](k nodes.UnaryKind, c T, d, s []T) {
 }
 
 // vAffine is d = s·a + b, rounded after each step as the Scale and Offset
-// it replaces.
+// it replaces (two vector passes over the chunk, in L1, beat one scalar
+// loop).
 func vAffine[T float](d, s []T, a, b T) {
-	s = s[:len(d)]
-	for i, v := range s {
-		d[i] = v*a + b
-	}
+	vUnary(nodes.UnScale, a, d, s)
+	vUnary(nodes.UnOffset, b, d, d)
 }
 
 // vOffScale is d = (s + b)·a: an Offset then a Scale.
 func vOffScale[T float](d, s []T, a, b T) {
-	s = s[:len(d)]
-	for i, v := range s {
-		d[i] = (v + b) * a
-	}
+	vUnary(nodes.UnOffset, b, d, s)
+	vUnary(nodes.UnScale, a, d, d)
 }
 
 // vBinary is d = k(a, b); kinds without a loop of their own go through
 // their float64 reference function.
 func vBinary[T float](k nodes.BinaryKind, d, a, b []T) {
 	a, b = a[:len(d)], b[:len(d)]
+	if d32, ok := f32(d); ok && k <= nodes.BinDiv {
+		a32, b32 := any(a).([]float32), any(b).([]float32)
+		[...]func(d, a, b []float32){vmath.Add32s, vmath.Sub32s, vmath.Mul32s, vmath.Div32s}[k](d32, a32, b32)
+		return
+	}
+	if d64, ok := any(d).([]float64); ok && k <= nodes.BinDiv {
+		a64, b64 := any(a).([]float64), any(b).([]float64)
+		[...]func(d, a, b []float64){vmath.Add64s, vmath.Sub64s, vmath.Mul64s, vmath.Div64s}[k](d64, a64, b64)
+		return
+	}
 	switch k {
 	case nodes.BinAdd:
 		for i := range d {
@@ -120,11 +157,11 @@ func vBinary[T float](k nodes.BinaryKind, d, a, b []T) {
 		}
 	case nodes.BinMaximum:
 		for i := range d {
-			d[i] = max(a[i], b[i])
+			d[i] = fmax(a[i], b[i])
 		}
 	case nodes.BinMinimum:
 		for i := range d {
-			d[i] = min(a[i], b[i])
+			d[i] = fmin(a[i], b[i])
 		}
 	case nodes.BinPow:
 		for i := range d {
@@ -149,6 +186,24 @@ func vBinary[T float](k nodes.BinaryKind, d, a, b []T) {
 // Kinds without a loop here fill a splat and use vBinary.
 func vBinaryC[T float](k nodes.BinaryKind, d, a []T, c T, flip bool, splat []T) {
 	a = a[:len(d)]
+	if d32, ok := f32(d); ok && k <= nodes.BinDiv {
+		a32 := any(a).([]float32)
+		fs := [...]func(d, a []float32, c float32){vmath.AddC32s, vmath.SubC32s, vmath.MulC32s, vmath.DivC32s}
+		if flip {
+			fs = [...]func(d, a []float32, c float32){vmath.AddC32s, vmath.RSubC32s, vmath.MulC32s, vmath.RDivC32s}
+		}
+		fs[k](d32, a32, float32(c))
+		return
+	}
+	if d64, ok := any(d).([]float64); ok && k <= nodes.BinDiv {
+		a64 := any(a).([]float64)
+		fs := [...]func(d, a []float64, c float64){vmath.AddC64s, vmath.SubC64s, vmath.MulC64s, vmath.DivC64s}
+		if flip {
+			fs = [...]func(d, a []float64, c float64){vmath.AddC64s, vmath.RSubC64s, vmath.MulC64s, vmath.RDivC64s}
+		}
+		fs[k](d64, a64, float64(c))
+		return
+	}
 	switch {
 	case k == nodes.BinAdd:
 		for i, v := range a {
@@ -176,11 +231,11 @@ func vBinaryC[T float](k nodes.BinaryKind, d, a []T, c T, flip bool, splat []T) 
 		}
 	case k == nodes.BinMaximum:
 		for i, v := range a {
-			d[i] = max(v, c)
+			d[i] = fmax(v, c)
 		}
 	case k == nodes.BinMinimum:
 		for i, v := range a {
-			d[i] = min(v, c)
+			d[i] = fmin(v, c)
 		}
 	default:
 		s := splat[:len(d)]
@@ -193,6 +248,44 @@ func vBinaryC[T float](k nodes.BinaryKind, d, a []T, c T, flip bool, splat []T) 
 			vBinary(k, d, a, s)
 		}
 	}
+}
+
+// fmax is math.Max in T: +Inf if either is +Inf, else NaN if either is
+// NaN, and +0 for (-0, +0) — the reference's Maximum.
+func fmax[T float](a, b T) T {
+	switch {
+	case a > b:
+		return a
+	case b > a:
+		return b
+	case a == b:
+		if a == 0 && math.Signbit(float64(a)) {
+			return b
+		}
+		return a
+	case math.IsInf(float64(a), 1) || math.IsInf(float64(b), 1):
+		return T(math.Inf(1))
+	}
+	return T(math.NaN())
+}
+
+// fmin is math.Min in T: -Inf if either is -Inf, else NaN if either is
+// NaN, and -0 for (-0, +0).
+func fmin[T float](a, b T) T {
+	switch {
+	case a < b:
+		return a
+	case b < a:
+		return b
+	case a == b:
+		if a == 0 && math.Signbit(float64(b)) {
+			return b
+		}
+		return a
+	case math.IsInf(float64(a), -1) || math.IsInf(float64(b), -1):
+		return T(math.Inf(-1))
+	}
+	return T(math.NaN())
 }
 
 func mask[T float](b bool) T {
