@@ -131,7 +131,11 @@ func NewPlan(order, outs []*graph.Node) *Plan {
 	}
 	// Lifetimes per merged buffer, then slots: best fit among the slots
 	// free before the buffer's first write.
-	type life struct{ first, end int; bytes int64; esc, arena bool }
+	type life struct {
+		first, end int
+		bytes      int64
+		esc, arena bool
+	}
 	lives := map[int]*life{}
 	for i, n := range order {
 		if buf[i] < 0 {
