@@ -42,9 +42,11 @@ func ewEvalSuffixShape(a, b *tensor.Dense) ([]int, error) {
 // Batch lifts a Binary op, preferring to leave batch dims where they are:
 //   - both batched: the operand with the shorter per-example shape (b when
 //     they are equal) has its batch dim moved to line up with the longer
-//     one's, or, when the longer one's batch dim lies in its leading dims
-//     where no such place exists, the longer one's is moved; with unequal
-//     shapes the result is the Bcast form. Nothing is broadcast.
+//     one's (with unequal shapes the result is the Bcast form), or, when the
+//     longer one's batch dim lies in its leading dims where no such place
+//     exists, the shorter one is broadcast to the longer one's shape (a
+//     per-example scalar meeting a vector: the softmax and normalization
+//     pattern), which fusion reads in place; the longer one never moves.
 //   - one shared scalar: the same op; the batch dim stays.
 //   - one shared u whose shape is a suffix of the batched v's per-example
 //     shape: Bcast with v as is when its batch dim lies among the dims u
@@ -75,8 +77,15 @@ func (o *Binary) Batch(in []*graph.Node, bdim []int) (*graph.Node, int, error) {
 			x[s] = MoveDim(x[s], bdim[s], bdim[l]-k)
 			return apply(k > 0, bdim[l])
 		}
-		x[l] = MoveDim(x[l], bdim[l], k+bdim[s])
-		return apply(true, k+bdim[s])
+		// l's batch dim lies among the dims s repeats over: repeat s (batch
+		// dim first) into l's shape rather than transpose l, so the result
+		// keeps l's layout; fusion reads the broadcast in place.
+		dims := []int{bdim[l]}
+		for j := range p[s] {
+			dims = append(dims, x[l].Rank()-len(p[s])+j)
+		}
+		x[s] = graph.Apply(&BroadcastOp{Shape: x[l].Shape(), Dims: dims}, MoveDim(x[s], bdim[s], 0))
+		return apply(o.Bcast, bdim[l])
 	}
 	u, v := 0, 1 // u shared, v batched
 	if bdim[0] >= 0 {

@@ -20,7 +20,7 @@ func BenchmarkGrad(b *testing.B) {
 	for _, w := range []struct {
 		name  string
 		args  []gGen
-		build func(x ...*graph.Node) *graph.Node // per-example loss, looped over dim 0 of every operand but the last (shared)
+		build func(x ...*graph.Node) *graph.Node // per-example loss: operand 0 looped over its dim 0, the others shared
 	}{
 		{"logsoftmax-256x1000", []gGen{gFill(tensor.Float32, []int{256, 1000}, func(r *rand.Rand) float64 { return r.NormFloat64() }), gF32(1)},
 			func(x ...*graph.Node) *graph.Node {
