@@ -1,11 +1,33 @@
-// Package vmath holds fast elementary functions for the CPU kernels: float32
-// exp by range reduction and a Cephes polynomial, within 1 ulp of
-// float32(math.Exp(float64(x))).
+// Package vmath holds the slice kernels of the CPU backend: float32
+// elementary functions (exp, log, tanh, sigmoid), the exact elementwise
+// arithmetic ops in float32 and float64, and float32 reductions (sum, dot).
+// A fused elementwise kernel calls one of them per op on chunks of a few
+// thousand elements, so each is a whole loop, not a scalar function.
 //
-// The slice kernels (Exp32s, ExpShiftSum32, Scale32s) pick their
-// implementation at run time: Go assembly using AVX2+FMA, 16 elements per
-// iteration, when the CPU has both (see Impl), otherwise a pure-Go loop with
-// the polynomial inlined by hand. Both give results within 1 ulp of
-// float32(math.Exp(float64(x))) for every float32 x, including the special
-// values (see Exp32s).
+// Every kernel picks its implementation at run time: Go assembly using
+// AVX2+FMA when the CPU has both (see Impl), otherwise a portable Go loop.
+// Both paths give the same results bit for bit for the exact ops and within
+// the stated ulp bounds for the rest:
+//
+//   - Exp32s, ExpShiftSum32, ExpAffine32s: within 1 ulp of
+//     float32(math.Exp(float64(x))), checked for all 2^32 inputs.
+//   - Log32s, Tanh32s, Sigmoid32s: within 2 ulp of the float64 function
+//     rounded to float32 (measured maxima in the tests), with the special
+//     values exact.
+//   - Add, Sub, Mul, Div, Sqrt, Neg, Abs, Max, Min, Relu and their scalar
+//     forms: exact (IEEE results, Go's rules for max and min).
+//   - FMA32s, Affine32s: one rounding, as math.FMA; this can differ in the
+//     last bit from a*b+c written in Go, which rounds twice.
+//   - Sum32, Dot32: blocked pairwise order (reduce_amd64.s), error close to
+//     pairwise summation's.
+//
+// The slice functions take dst first; dst may be one of the inputs exactly
+// (the same slice) but must not otherwise overlap them, and all slices must
+// have the same length: a mismatch panics, since the callers are kernels of
+// this module and a mismatch is a bug there. (The older Exp32s,
+// ExpShiftSum32 and Scale32s accept a longer dst.)
+//
+// The assembly is mostly written by gen.go (go generate): the loops of the
+// exact ops in both widths, the constant table, and the loops around the
+// transcendental macros of trans_amd64.h.
 package vmath

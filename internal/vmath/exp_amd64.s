@@ -1,6 +1,8 @@
 //go:build amd64
 
 #include "textflag.h"
+#include "consts_amd64.h"
+#include "trans_amd64.h"
 
 // AVX2+FMA kernels for exp.go: e^x for 8 float32 lanes at a time (two
 // vectors per loop iteration), by the same range reduction and Cephes
@@ -21,165 +23,17 @@
 // The kernels process n elements, n a multiple of 8; exp_amd64.go does
 // the tails.
 
-// expconst<>: 32-byte rows of one broadcast float32 constant each.
-#define LO    expconst<>+0(SB)
-#define HI    expconst<>+32(SB)
-#define MAGIC expconst<>+64(SB)
-#define ONE   expconst<>+96(SB)
-#define LOG2E expconst<>+128(SB)
-#define LN2HI expconst<>+160(SB)
-#define LN2LO expconst<>+192(SB)
-#define C0    expconst<>+224(SB)
-#define C1    expconst<>+256(SB)
-#define C2    expconst<>+288(SB)
-#define C3    expconst<>+320(SB)
-#define C4    expconst<>+352(SB)
-#define C5    expconst<>+384(SB)
+// Constant rows of ·consts (consts_amd64.s) under the names used here.
+#define LO    K_EXPLO
+#define HI    K_EXPHI
+#define MAGIC K_MAGIC
+#define ONE   K_ONE
+#define LOG2E K_LOG2E
 
-DATA expconst<>+0(SB)/4, $0xc2dc0000
-DATA expconst<>+4(SB)/4, $0xc2dc0000
-DATA expconst<>+8(SB)/4, $0xc2dc0000
-DATA expconst<>+12(SB)/4, $0xc2dc0000
-DATA expconst<>+16(SB)/4, $0xc2dc0000
-DATA expconst<>+20(SB)/4, $0xc2dc0000
-DATA expconst<>+24(SB)/4, $0xc2dc0000
-DATA expconst<>+28(SB)/4, $0xc2dc0000
-DATA expconst<>+32(SB)/4, $0x42b40000
-DATA expconst<>+36(SB)/4, $0x42b40000
-DATA expconst<>+40(SB)/4, $0x42b40000
-DATA expconst<>+44(SB)/4, $0x42b40000
-DATA expconst<>+48(SB)/4, $0x42b40000
-DATA expconst<>+52(SB)/4, $0x42b40000
-DATA expconst<>+56(SB)/4, $0x42b40000
-DATA expconst<>+60(SB)/4, $0x42b40000
-DATA expconst<>+64(SB)/4, $0x4b400000
-DATA expconst<>+68(SB)/4, $0x4b400000
-DATA expconst<>+72(SB)/4, $0x4b400000
-DATA expconst<>+76(SB)/4, $0x4b400000
-DATA expconst<>+80(SB)/4, $0x4b400000
-DATA expconst<>+84(SB)/4, $0x4b400000
-DATA expconst<>+88(SB)/4, $0x4b400000
-DATA expconst<>+92(SB)/4, $0x4b400000
-DATA expconst<>+96(SB)/4, $0x3f800000
-DATA expconst<>+100(SB)/4, $0x3f800000
-DATA expconst<>+104(SB)/4, $0x3f800000
-DATA expconst<>+108(SB)/4, $0x3f800000
-DATA expconst<>+112(SB)/4, $0x3f800000
-DATA expconst<>+116(SB)/4, $0x3f800000
-DATA expconst<>+120(SB)/4, $0x3f800000
-DATA expconst<>+124(SB)/4, $0x3f800000
-DATA expconst<>+128(SB)/4, $0x3fb8aa3b
-DATA expconst<>+132(SB)/4, $0x3fb8aa3b
-DATA expconst<>+136(SB)/4, $0x3fb8aa3b
-DATA expconst<>+140(SB)/4, $0x3fb8aa3b
-DATA expconst<>+144(SB)/4, $0x3fb8aa3b
-DATA expconst<>+148(SB)/4, $0x3fb8aa3b
-DATA expconst<>+152(SB)/4, $0x3fb8aa3b
-DATA expconst<>+156(SB)/4, $0x3fb8aa3b
-DATA expconst<>+160(SB)/4, $0x3f318000
-DATA expconst<>+164(SB)/4, $0x3f318000
-DATA expconst<>+168(SB)/4, $0x3f318000
-DATA expconst<>+172(SB)/4, $0x3f318000
-DATA expconst<>+176(SB)/4, $0x3f318000
-DATA expconst<>+180(SB)/4, $0x3f318000
-DATA expconst<>+184(SB)/4, $0x3f318000
-DATA expconst<>+188(SB)/4, $0x3f318000
-DATA expconst<>+192(SB)/4, $0xb95e8083
-DATA expconst<>+196(SB)/4, $0xb95e8083
-DATA expconst<>+200(SB)/4, $0xb95e8083
-DATA expconst<>+204(SB)/4, $0xb95e8083
-DATA expconst<>+208(SB)/4, $0xb95e8083
-DATA expconst<>+212(SB)/4, $0xb95e8083
-DATA expconst<>+216(SB)/4, $0xb95e8083
-DATA expconst<>+220(SB)/4, $0xb95e8083
-DATA expconst<>+224(SB)/4, $0x39506967
-DATA expconst<>+228(SB)/4, $0x39506967
-DATA expconst<>+232(SB)/4, $0x39506967
-DATA expconst<>+236(SB)/4, $0x39506967
-DATA expconst<>+240(SB)/4, $0x39506967
-DATA expconst<>+244(SB)/4, $0x39506967
-DATA expconst<>+248(SB)/4, $0x39506967
-DATA expconst<>+252(SB)/4, $0x39506967
-DATA expconst<>+256(SB)/4, $0x3ab743ce
-DATA expconst<>+260(SB)/4, $0x3ab743ce
-DATA expconst<>+264(SB)/4, $0x3ab743ce
-DATA expconst<>+268(SB)/4, $0x3ab743ce
-DATA expconst<>+272(SB)/4, $0x3ab743ce
-DATA expconst<>+276(SB)/4, $0x3ab743ce
-DATA expconst<>+280(SB)/4, $0x3ab743ce
-DATA expconst<>+284(SB)/4, $0x3ab743ce
-DATA expconst<>+288(SB)/4, $0x3c088908
-DATA expconst<>+292(SB)/4, $0x3c088908
-DATA expconst<>+296(SB)/4, $0x3c088908
-DATA expconst<>+300(SB)/4, $0x3c088908
-DATA expconst<>+304(SB)/4, $0x3c088908
-DATA expconst<>+308(SB)/4, $0x3c088908
-DATA expconst<>+312(SB)/4, $0x3c088908
-DATA expconst<>+316(SB)/4, $0x3c088908
-DATA expconst<>+320(SB)/4, $0x3d2aa9c1
-DATA expconst<>+324(SB)/4, $0x3d2aa9c1
-DATA expconst<>+328(SB)/4, $0x3d2aa9c1
-DATA expconst<>+332(SB)/4, $0x3d2aa9c1
-DATA expconst<>+336(SB)/4, $0x3d2aa9c1
-DATA expconst<>+340(SB)/4, $0x3d2aa9c1
-DATA expconst<>+344(SB)/4, $0x3d2aa9c1
-DATA expconst<>+348(SB)/4, $0x3d2aa9c1
-DATA expconst<>+352(SB)/4, $0x3e2aaaaa
-DATA expconst<>+356(SB)/4, $0x3e2aaaaa
-DATA expconst<>+360(SB)/4, $0x3e2aaaaa
-DATA expconst<>+364(SB)/4, $0x3e2aaaaa
-DATA expconst<>+368(SB)/4, $0x3e2aaaaa
-DATA expconst<>+372(SB)/4, $0x3e2aaaaa
-DATA expconst<>+376(SB)/4, $0x3e2aaaaa
-DATA expconst<>+380(SB)/4, $0x3e2aaaaa
-DATA expconst<>+384(SB)/4, $0x3f000000
-DATA expconst<>+388(SB)/4, $0x3f000000
-DATA expconst<>+392(SB)/4, $0x3f000000
-DATA expconst<>+396(SB)/4, $0x3f000000
-DATA expconst<>+400(SB)/4, $0x3f000000
-DATA expconst<>+404(SB)/4, $0x3f000000
-DATA expconst<>+408(SB)/4, $0x3f000000
-DATA expconst<>+412(SB)/4, $0x3f000000
-GLOBL expconst<>(SB), RODATA|NOPTR, $416
-
-// Y15 = -110 and Y14 = 90 (the clamp) stay in registers; the kernels pass
-// the other constants used more than once as registers or as the memory
-// rows above, depending on which registers they have free.
-//
-// EXP8 leaves e^X in P, clobbering X, T, Q and B. MAG is 1.5·2^23 (as an
-// int32 its bits are 0x4B400000), ONE is 1.0 (as an int32 127<<23), L2E is
-// log2(e). Go operand order: sources first, destination last. VMAXPS and
-// VMINPS return their first Go operand when either is NaN, so a NaN in X
-// survives the clamp and propagates to the result. The polynomial is
-// evaluated by Estrin's scheme, P = (c0·r+c1)·r⁴ + (c2·r+c3)·r² + c4·r+c5,
-// whose dependency chain is 3 FMAs shorter than Horner's.
-#define EXP8(X, T, P, Q, B, MAG, ONE_, L2E) \
-	VMAXPS X, Y15, X; \
-	VMINPS X, Y14, X; \
-	VMOVUPS MAG, T; \
-	VFMADD231PS L2E, X, T; \
-	VSUBPS MAG, T, P; \
-	VFNMADD231PS LN2HI, P, X; \
-	VFNMADD231PS LN2LO, P, X; \
-	VMULPS X, X, Q; \
-	VMOVUPS C0, P; \
-	VFMADD213PS C1, X, P; \
-	VMOVUPS C2, B; \
-	VFMADD213PS C3, X, B; \
-	VFMADD213PS B, Q, P; \
-	VMOVUPS C4, B; \
-	VFMADD213PS C5, X, B; \
-	VFMADD213PS B, Q, P; \
-	VFMADD213PS X, Q, P; \
-	VPSUBD MAG, T, T; \
-	VPSRAD $1, T, Q; \
-	VPSUBD Q, T, T; \
-	VPSLLD $23, Q, Q; \
-	VPSLLD $23, T, T; \
-	VPADDD ONE_, Q, Q; \
-	VPADDD ONE_, T, T; \
-	VFMADD213PS Q, Q, P; \
-	VMULPS T, P, P
+// Y15 = -110 and Y14 = 90 (the clamp) stay in registers for EXP8
+// (trans_amd64.h); the kernels pass the other constants used more than once
+// as registers or as memory rows, depending on which registers they have
+// free.
 
 // func expAVX2(dst, src *float32, n int)
 TEXT ·expAVX2(SB), NOSPLIT, $0-24
