@@ -177,7 +177,7 @@ func foldBlocks[T float](kind nodes.ReduceKind, x []T, inv float64) T {
 		if lseSpecial(float64(m)) {
 			return m
 		}
-		run(func(v []T) float64 { return expSum(v, m) })
+		run(func(v []T) float64 { return expSum(v, m, make([]T, len(v))) })
 		s := 0.0
 		for _, v := range part {
 			s += v
@@ -194,6 +194,10 @@ func foldRuns[T float](kind nodes.ReduceKind, g groups, x, out []T, inv float64)
 	koff, roff := g.offsets(false, false), g.offsets(true, true)
 	work := len(roff) * n
 	parallel.For(len(koff), max(1, reduceMinWork/work), func(lo, hi int) {
+		var scratch []T
+		if kind == nodes.RedLogSumExp {
+			scratch = make([]T, n)
+		}
 		for o := lo; o < hi; o++ {
 			base := koff[o]
 			switch kind {
@@ -220,7 +224,7 @@ func foldRuns[T float](kind nodes.ReduceKind, g groups, x, out []T, inv float64)
 				}
 				s := 0.0
 				for _, r := range roff {
-					s += expSum(x[base+r:base+r+n], m)
+					s += expSum(x[base+r:base+r+n], m, scratch)
 				}
 				out[o] = T(float64(m) + math.Log(s))
 			}
@@ -244,6 +248,10 @@ func foldRows[T float](kind nodes.ReduceKind, g groups, x, out []T, inv float64)
 	grain := max(1, reduceMinWork/max(1, len(roff)*cw))
 	parallel.For(rows*nc, grain, func(lo, hi int) {
 		acc := make([]float64, cw)
+		var scratch []T
+		if kind == nodes.RedLogSumExp {
+			scratch = make([]T, cw)
+		}
 		for t := lo; t < hi; t++ {
 			q, c0 := t/nc, t%nc*cw
 			c1 := min(m, c0+cw)
@@ -269,7 +277,7 @@ func foldRows[T float](kind nodes.ReduceKind, g groups, x, out []T, inv float64)
 				a := acc[:c1-c0]
 				clear(a)
 				for _, r := range roff {
-					expAddRow(a, x[base+r:base+r+len(a)], o)
+					expAddRow(a, x[base+r:base+r+len(a)], o, scratch)
 				}
 				for j, v := range a {
 					if mj := float64(o[j]); !lseSpecial(mj) {
@@ -381,8 +389,13 @@ func sumRows[T float](a []float64, x []T, base int, roff []int) {
 	}
 }
 
-// expSum is Σ e^(v-m) in float64.
-func expSum[T float](v []T, m T) float64 {
+// expSum is Σ e^(v-m): float32 by vmath's SIMD exp (the sum's relative
+// error below 4e-6, typically 1e-7), float64 by math.Exp. scratch holds
+// len(v) elements.
+func expSum[T float](v []T, m T, scratch []T) float64 {
+	if v32, ok := any(v).([]float32); ok {
+		return float64(vmath.ExpShiftSum32(any(scratch).([]float32)[:len(v)], v32, float32(m)))
+	}
 	s := 0.0
 	mf := float64(m)
 	for _, x := range v {
@@ -391,9 +404,18 @@ func expSum[T float](v []T, m T) float64 {
 	return s
 }
 
-// expAddRow adds e^(v[j]-m[j]) to a[j].
-func expAddRow[T float](a []float64, v, m []T) {
+// expAddRow adds e^(v[j]-m[j]) to a[j] (float32: SIMD, in scratch).
+func expAddRow[T float](a []float64, v, m, scratch []T) {
 	v, m = v[:len(a)], m[:len(a)]
+	if v32, ok := any(v).([]float32); ok {
+		d := any(scratch).([]float32)[:len(a)]
+		vmath.Sub32s(d, v32, any(m).([]float32))
+		vmath.Exp32s(d, d)
+		for j, e := range d {
+			a[j] += float64(e)
+		}
+		return
+	}
 	for j, x := range v {
 		a[j] += math.Exp(float64(x) - float64(m[j]))
 	}
