@@ -5,7 +5,7 @@ import (
 	"unsafe"
 )
 
-//go:generate go run gen.go
+//go:generate go run ./gen
 
 // float is the element type of the Go paths of the elementwise ops.
 type float interface{ ~float32 | ~float64 }

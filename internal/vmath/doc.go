@@ -27,7 +27,7 @@
 // this module and a mismatch is a bug there. (The older Exp32s,
 // ExpShiftSum32 and Scale32s accept a longer dst.)
 //
-// The assembly is mostly written by gen.go (go generate): the loops of the
+// The assembly is mostly written by ./gen (go generate): the loops of the
 // exact ops in both widths, the constant table, and the loops around the
 // transcendental macros of trans_amd64.h.
 package vmath
