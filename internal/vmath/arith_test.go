@@ -1,7 +1,6 @@
 package vmath
 
 import (
-	"fmt"
 	"math"
 	"math/big"
 	"math/rand"
@@ -226,6 +225,18 @@ func TestFMA32DoubleRounding(t *testing.T) {
 	})
 }
 
+func TestForceGo(t *testing.T) {
+	defer ForceGo(false)
+	ForceGo(true)
+	if Impl() != "go" {
+		t.Errorf("ForceGo(true): Impl() = %s", Impl())
+	}
+	ForceGo(false)
+	if want := map[bool]string{true: "avx2", false: "go"}[hasAVX2]; Impl() != want {
+		t.Errorf("ForceGo(false): Impl() = %s, want %s", Impl(), want)
+	}
+}
+
 func TestLengthsDiffer(t *testing.T) {
 	x, y := make([]float32, 8), make([]float32, 9)
 	for _, f := range []func(){
@@ -248,4 +259,3 @@ func TestLengthsDiffer(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint

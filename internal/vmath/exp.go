@@ -46,6 +46,11 @@ func Impl() string {
 	return "go"
 }
 
+// ForceGo makes every kernel use the portable Go path (on) or the best
+// path for this CPU (off again), so that the tests of a caller can cover
+// both. It must not be called while kernels run in other goroutines.
+func ForceGo(on bool) { useAVX2 = hasAVX2 && !on }
+
 // Exp32s writes e^src[i] to dst[i]. It panics if len(dst) < len(src). dst
 // and src may be the same slice but must not otherwise overlap.
 //
