@@ -203,8 +203,9 @@ func (b Backend) node(n *graph.Node, args []*tensor.Dense, donor *tensor.Dense) 
 
 // A kernel runs one node; ok false means "not this case", so the reference
 // rule runs instead.
-// donor, when not nil, is a dead operand's buffer the kernel may write its
-// result into.
+// donor, when not nil, is the buffer the memory plan gave the node — a dead
+// operand's (for kernels that may write in place) or an arena slot — which
+// the kernel may write its whole result into (see reuse).
 type kernel func(n *graph.Node, args []*tensor.Dense, donor *tensor.Dense) (v *tensor.Dense, ok bool, err error)
 
 // loop runs a residual loop's body for every index, blocks of indices per

@@ -5,5 +5,9 @@
 // assembly, batched small solves, elementwise and softmax loops, copy-free
 // reshapes), and falls back to the op's reference rule where no kernel
 // exists yet. Loops that lowering kept (ops without a batching rule) run in
-// parallel over their indices.
+// parallel over their indices. Fused kernels (optimize's fuse pass) run their
+// expression over L1-sized chunks of the output with vmath slice loops, and
+// matmul epilogues run on each block of the product right after its GEMM.
+// Memory is planned once per program (Plan): buffers by liveness, in place
+// where safe, and arena slots that runs reuse.
 package cpu
