@@ -211,3 +211,45 @@ func TestGradUnreachable(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []float64{0, 0, 0}, dense.F64(out[0]))
 }
+
+// The gradient of a shared table read per example is one scatter of all the
+// examples' rows, never one table-sized gradient per example summed
+// afterwards: the program's peak stays near one table, far below batch
+// tables.
+func TestEmbeddingGradientScattersOnce(t *testing.T) {
+	const batch, vocab, d = 64, 1000, 16
+	g := graph.New()
+	table := g.Input("table", tensor.Float32, vocab, d)
+	ids := g.Input("ids", tensor.Int64, batch)
+	b := g.Axis("b", 0)
+	e := vmap.For(b).Do(func() *graph.Node { return nodes.Tanh(table.At(ids.At(b), all)) })
+	grad := autodiff.Grad(dot(nodes.Cast(e, tensor.Float64), 9), table)[0]
+	p, err := exec.Compile([]*graph.Node{grad})
+	require.NoError(t, err)
+	perExample := int64(batch * vocab * d * 4)
+	assert.Less(t, p.PeakBytes(), perExample/8, p.Explain())
+	// And it is right: compare with the reference.
+	r := rng()
+	idv := make([]int64, batch)
+	for k := range idv {
+		idv[k] = r.Int64N(vocab)
+	}
+	feeds := map[string]*tensor.Dense{"table": dense.FromF64(tensor.Float32, []int{vocab, d}, dense.F64(gradcheck.Randn(r, vocab, d))), "ids": dense.FromI64([]int{batch}, idv)}
+	got, err := p.Run(feeds)
+	require.NoError(t, err)
+	ref, err := exec.Compile([]*graph.Node{grad}, exec.Reference())
+	require.NoError(t, err)
+	want, err := ref.Run(feeds)
+	require.NoError(t, err)
+	gv, wv := dense.F64(got[0]), dense.F64(want[0])
+	for k := range wv {
+		require.InDelta(t, wv[k], gv[k], 1e-5*(1+abs(wv[k])), "element %d", k)
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -122,8 +122,8 @@ func (o *Scatter) Batch(in []*Node, bdim []int) (*Node, int, error) {
 	if bv < 0 || (bv >= o.Dim && bv < o.Dim+ni) {
 		return nil, 0, ErrNoBatchRule
 	}
-	xb := bv // the batch dim's place in the output
-	if bv >= o.Dim+ni {
+	xb := bv // the batch dim's place in the output: before Dim when it can be
+	if bv > o.Dim || (bv == o.Dim && ni > 0) {
 		xb = bv - ni + 1
 	}
 	shift := func(d int) int {

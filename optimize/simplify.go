@@ -65,6 +65,7 @@ func simplify(outs []*graph.Node) ([]*graph.Node, error) {
 			if op.Axes != nil && len(op.Axes) == 0 && op.Kind != nodes.RedLogSumExp {
 				return in[0]
 			}
+			return sumScatter(n, in)
 		}
 		return nil
 	})
