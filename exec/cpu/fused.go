@@ -33,6 +33,7 @@ const (
 	sGather          // d = operand input, broadcast, for this chunk
 	sCopy            // d = a
 	sSplat           // d = the scalar a
+	sExpAffine       // d = e^(a·c + c2), float32
 )
 
 type fstep[T float] struct {
@@ -179,6 +180,8 @@ func (p *fprog[T]) exec(s *fstep[T], r *frun[T], view [][]T, splat []T, lo int) 
 		vAffine(d, view[s.a.reg], s.c, s.c2)
 	case sOffScale:
 		vOffScale(d, view[s.a.reg], s.c, s.c2)
+	case sExpAffine:
+		vExpAffine(d, view[s.a.reg], s.c, s.c2)
 	case sBinary:
 		switch {
 		case s.b.scalar():

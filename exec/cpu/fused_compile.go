@@ -40,6 +40,31 @@ func compileExpr[T float](e *nodes.Expr) *fprog[T] {
 			lastUse[in.Args[0]] = max(lastUse[in.Args[0]], i)
 		}
 	}
+	// expFold[j] marks an affine map (a Scale, an Offset, or an Offset of a
+	// folded Scale) computed inside the Exp reading it: one float32 pass,
+	// vmath.ExpAffine32s, its argument rounded once.
+	expFold := make([]bool, len(code))
+	if _, is32 := any(z).(float32); is32 {
+		for i, ins := range code {
+			if ins.Kind != nodes.IUnary || ins.Unary != nodes.UnExp {
+				continue
+			}
+			j := ins.Args[0]
+			in := code[j]
+			if in.Kind != nodes.IUnary || uses[j] != 1 || folded[j] || in.Unary != nodes.UnScale && in.Unary != nodes.UnOffset {
+				continue
+			}
+			base := in.Args[0]
+			if folded[base] {
+				if in.Unary != nodes.UnOffset { // (x+b)·a: not a·x+b
+					continue
+				}
+				base = code[base].Args[0]
+			}
+			expFold[j] = true
+			lastUse[base] = max(lastUse[base], i)
+		}
+	}
 	toOut := p.tail.Kind != nodes.TailReduce
 	inputReg := map[int]int{}
 	var free []int // temp registers free for reuse
@@ -110,12 +135,25 @@ func compileExpr[T float](e *nodes.Expr) *fprog[T] {
 			p.consts = append(p.consts, T(ins.C))
 			vals[i] = opnd{reg: -1, sc: len(p.consts) - 1}
 		case nodes.IUnary:
-			if folded[i] {
+			if folded[i] || expFold[i] {
 				continue
 			}
 			s := fstep[T]{code: sUnary, unary: ins.Unary, c: T(ins.C), a: vals[ins.Args[0]]}
 			args := ins.Args
-			if j := ins.Args[0]; folded[j] {
+			if j := ins.Args[0]; expFold[j] {
+				in := code[j]
+				s.code, s.c, s.c2 = sExpAffine, 1, 0
+				if in.Unary == nodes.UnScale {
+					s.c = T(in.C)
+				} else {
+					s.c2 = T(in.C)
+				}
+				args = in.Args
+				if k := in.Args[0]; folded[k] { // an Offset of a Scale
+					s.c, args = T(code[k].C), code[k].Args
+				}
+				s.a = vals[args[0]]
+			} else if j := ins.Args[0]; folded[j] {
 				inner := code[j]
 				s.a = vals[inner.Args[0]]
 				if inner.Unary == nodes.UnScale { // x·c, then + C

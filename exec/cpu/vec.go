@@ -22,6 +22,12 @@ func vUnary[T float](k nodes.UnaryKind, c T, d, s []T) {
 		switch k {
 		case nodes.UnExp:
 			vmath.Exp32s(d32, s32)
+		case nodes.UnLog:
+			vmath.Log32s(d32, s32)
+		case nodes.UnTanh:
+			vmath.Tanh32s(d32, s32)
+		case nodes.UnSigmoid:
+			vmath.Sigmoid32s(d32, s32)
 		case nodes.UnNeg:
 			vmath.Neg32s(d32, s32)
 		case nodes.UnAbs:
@@ -116,6 +122,17 @@ loops:
 func vAffine[T float](d, s []T, a, b T) {
 	vUnary(nodes.UnScale, a, d, s)
 	vUnary(nodes.UnOffset, b, d, d)
+}
+
+// vExpAffine is d = e^(s·a + b) in one pass, the argument rounded once
+// (float32; other types take the affine and exp passes).
+func vExpAffine[T float](d, s []T, a, b T) {
+	if d32, ok := f32(d); ok {
+		vmath.ExpAffine32s(d32, any(s).([]float32)[:len(d32)], float32(a), float32(b))
+		return
+	}
+	vAffine(d, s, a, b)
+	vUnary(nodes.UnExp, 0, d, d)
 }
 
 // vOffScale is d = (s + b)·a: an Offset then a Scale.
