@@ -25,15 +25,15 @@ func (o opnd) scalar() bool { return o.reg < 0 }
 
 // step codes.
 const (
-	sUnary    = iota // d = unary(a)
-	sAffine          // d = a·c + c2
-	sOffScale        // d = (a + c2)·c
-	sBinary          // d = binary(a, b)
-	sWhere           // d = m ? a : b
-	sGather          // d = operand input, broadcast, for this chunk
-	sCopy            // d = a
-	sSplat           // d = the scalar a
-	sExpAffine       // d = e^(a·c + c2), float32
+	sUnary     = iota // d = unary(a)
+	sAffine           // d = a·c + c2
+	sOffScale         // d = (a + c2)·c
+	sBinary           // d = binary(a, b)
+	sWhere            // d = m ? a : b
+	sGather           // d = operand input, broadcast, for this chunk
+	sCopy             // d = a
+	sSplat            // d = the scalar a
+	sExpAffine        // d = e^(a·c + c2), float32
 )
 
 type fstep[T float] struct {
