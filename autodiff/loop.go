@@ -82,7 +82,7 @@ func replay(body *graph.Body, args []*graph.Node) *graph.Node {
 		for j, x := range old {
 			ins[j] = env[x]
 		}
-		env[b] = graph.Reapply(b, ins)
+		b.Graph().WithSite(b.Site(), func() { env[b] = graph.Reapply(b, ins) })
 	}
 	return env[body.Result]
 }

@@ -84,6 +84,7 @@ func (p *Program) loopsWent() string {
 		sites      map[string]bool
 	}
 	var loops []*loop
+	byKey := map[string]*loop{}
 	var walk func(ns []*graph.Node, enclosing []*loop)
 	seen := map[*graph.Node]bool{}
 	walk = func(ns []*graph.Node, enclosing []*loop) {
@@ -96,8 +97,15 @@ func (p *Program) loopsWent() string {
 				l.sites[n.Site()] = true
 			}
 			if lo, ok := n.Op().(*graph.LoopOp); ok {
-				l := &loop{name: lo.Axis.String(), site: n.Site(), sites: map[string]bool{}}
-				loops = append(loops, l)
+				// A gradient replays its forward loop at the same line:
+				// one entry per loop the user wrote.
+				key := lo.Axis.String() + " at " + n.Site()
+				l := byKey[key]
+				if l == nil {
+					l = &loop{name: lo.Axis.String(), site: n.Site(), sites: map[string]bool{}}
+					byKey[key] = l
+					loops = append(loops, l)
+				}
 				walk(lo.Body.Nodes, append(enclosing, l))
 			}
 		}
