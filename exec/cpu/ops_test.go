@@ -155,6 +155,20 @@ func TestReduceKernelSpecials(t *testing.T) {
 			}
 		}
 	}
+	// One NaN deep inside long runs (past the vector kernel's first block).
+	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+		for _, at := range []int{0, 517, 998, 999} {
+			x := randT(r, dt, []int{3, 1000})
+			v := dense.F64(x)
+			v[1000+at] = math.NaN()
+			x = dense.FromF64(dt, []int{3, 1000}, v)
+			for _, kind := range []nodes.ReduceKind{nodes.RedMax, nodes.RedMin, nodes.RedLogSumExp} {
+				g := graph.New()
+				n := graph.Apply(&nodes.Reduce{Kind: kind, Axes: []int{1}}, input(g, dt, []int{3, 1000}))
+				same(t, kind.String()+" with one NaN", n, []*tensor.Dense{x}, false)
+			}
+		}
+	}
 	g := graph.New()
 	n := graph.Apply(&nodes.Reduce{Kind: nodes.RedLogSumExp, Axes: []int{1}}, input(g, tensor.Float32, []int{2, 3}))
 	x := dense.FromF64(tensor.Float32, []int{2, 3}, []float64{math.Inf(-1), math.Inf(-1), math.Inf(-1), 1, 2, 3})

@@ -308,10 +308,36 @@ func extOf[T float](kind nodes.ReduceKind, m, v T) T {
 	return m
 }
 
-// extRun folds a run into m; once m is NaN it stays NaN.
+// extRun folds a run into m; once m is NaN it stays NaN. The bulk of a
+// long run goes through the AVX kernel, which tracks NaNs apart from the
+// max (VMAXPS would drop them).
 func extRun[T float](kind nodes.ReduceKind, v []T, m T) T {
 	if m != m {
 		return m
+	}
+	if reduceAVX2 {
+		var e float64
+		var nan bool
+		nv := 0
+		switch w := any(v).(type) {
+		case []float32:
+			if nv = len(w) &^ 7; nv > 0 {
+				var e32 float32
+				e32, nan = ext32AVX2(&w[0], nv, kind == nodes.RedMin)
+				e = float64(e32)
+			}
+		case []float64:
+			if nv = len(w) &^ 3; nv > 0 {
+				e, nan = ext64AVX2(&w[0], nv, kind == nodes.RedMin)
+			}
+		}
+		if nan {
+			return T(math.NaN())
+		}
+		if nv > 0 {
+			m = extOf(kind, m, T(e))
+			v = v[nv:]
+		}
 	}
 	if kind == nodes.RedMax {
 		for _, x := range v {
@@ -342,9 +368,14 @@ func extRow[T float](kind nodes.ReduceKind, o, v []T) {
 }
 
 // sumRun sums a run in float64 with four accumulators (independent add
-// chains; the order is fixed, so results are reproducible).
+// chains; the order is fixed, so results are reproducible); float32 runs
+// are widened and added 16 at a time by the AVX kernel.
 func sumRun[T float](v []T) float64 {
 	var s0, s1, s2, s3 float64
+	if w, ok := any(v).([]float32); ok && reduceAVX2 && len(w) >= 16 {
+		nv := len(w) &^ 15
+		s0, v = sum32AVX2(&w[0], nv), v[nv:]
+	}
 	i := 0
 	for ; i+4 <= len(v); i += 4 {
 		q := v[i : i+4 : i+4]
@@ -359,10 +390,10 @@ func sumRun[T float](v []T) float64 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// sumRows sets a[j] = Σ_r x[base+r+j] in float64: float64 rows with SIMD
-// adds straight into a, float32 rows widened element by element (summing
-// float32 rows in float32 first, with SIMD, drifted past 1e-5 of the
-// float64 sum within a few hundred rows).
+// sumRows sets a[j] = Σ_r x[base+r+j] in float64, rows added in order:
+// float64 rows with SIMD adds straight into a, float32 rows widened by the
+// AVX kernel four rows a pass. (Summing float32 rows in float32 first
+// drifted past 1e-5 of the float64 sum within a few hundred rows.)
 func sumRows[T float](a []float64, x []T, base int, roff []int) {
 	w := len(a)
 	if x64, ok := any(x).([]float64); ok {
@@ -373,18 +404,26 @@ func sumRows[T float](a []float64, x []T, base int, roff []int) {
 		return
 	}
 	clear(a)
-	for _, r := range roff {
-		v := x[base+r : base+r+w]
-		j := 0
-		for ; j+4 <= w; j += 4 {
-			q, d := v[j:j+4:j+4], a[j:j+4:j+4]
-			d[0] += float64(q[0])
-			d[1] += float64(q[1])
-			d[2] += float64(q[2])
-			d[3] += float64(q[3])
+	wv := 0
+	if reduceAVX2 {
+		wv = w &^ 3
+	}
+	if wv > 0 {
+		x32 := any(x).([]float32)
+		row := func(k int) *float32 { s := x32[base+roff[k] : base+roff[k]+w]; return &s[0] }
+		k := 0
+		for ; k+4 <= len(roff); k += 4 {
+			widenAdd4AVX2(&a[0], row(k), row(k+1), row(k+2), row(k+3), wv)
 		}
-		for ; j < w; j++ {
-			a[j] += float64(v[j])
+		for ; k < len(roff); k++ {
+			widenAdd1AVX2(&a[0], row(k), wv)
+		}
+	}
+	t := a[wv:]
+	for _, r := range roff {
+		v := x[base+r+wv : base+r+w]
+		for j, e := range v {
+			t[j] += float64(e)
 		}
 	}
 }
