@@ -35,6 +35,10 @@ func (p *plan) execute(e *engine, feeds map[*graph.Node]*Tensor) (res []*Tensor,
 	for n, t := range p.consts {
 		vals[n] = t
 	}
+	borrowed := map[*buffer]bool{}
+	for _, t := range vals {
+		borrowed[t.buf] = true
+	}
 	if p.nflags > 0 {
 		fl, err := e.alloc(int64(8 * p.nflags))
 		if err != nil {
@@ -77,7 +81,7 @@ func (p *plan) execute(e *engine, feeds map[*graph.Node]*Tensor) (res []*Tensor,
 	if err := p.checkFlags(r); err != nil {
 		return nil, err
 	}
-	return p.results(r, vals, owned)
+	return p.results(r, vals, owned, borrowed)
 }
 
 // checkFlags reads the flag slots back and reports the first failing step.
@@ -105,14 +109,12 @@ func (p *plan) checkFlags(r *run) error {
 }
 
 // results hands the outputs over, copying any that shares its buffer with
-// a feed, a constant or an earlier output.
-func (p *plan) results(r *run, vals map[*graph.Node]*Tensor, owned map[*graph.Node]bool) ([]*Tensor, error) {
+// a feed, a constant (borrowed) or an earlier output.
+func (p *plan) results(r *run, vals map[*graph.Node]*Tensor, owned map[*graph.Node]bool, borrowed map[*buffer]bool) ([]*Tensor, error) {
 	res := make([]*Tensor, len(p.outs))
 	taken := map[*buffer]bool{}
-	for n, t := range vals {
-		if !owned[n] {
-			taken[t.buf] = true
-		}
+	for b := range borrowed {
+		taken[b] = true
 	}
 	given := map[*graph.Node]bool{}
 	var drop []*buffer

@@ -41,6 +41,14 @@ func (p *params) ints(vs []int, n int) {
 	}
 }
 
+// kernelName is the entry point a generated source defines.
+func kernelName(src string) string {
+	const mark = "__launch_bounds__("
+	rest := src[strings.Index(src, mark)+len(mark):]
+	rest = rest[strings.Index(rest, ")")+2:]
+	return rest[:strings.Index(rest, "(")]
+}
+
 // maxRank is the most dims a generated kernel indexes; values of higher
 // rank are reshaped first (dims merged) or rejected by Prepare.
 const maxRank = 8

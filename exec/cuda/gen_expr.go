@@ -2,7 +2,6 @@ package cuda
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"gorgonia.org/tensor"
@@ -63,20 +62,31 @@ const (
 // mode classifies operand k of e.
 func (e *Expr) mode(k int) access {
 	st, want := e.In[k].Stride, dense.Strides(e.Shape)
-	if slices.Equal(st, want) || dense.Size(e.Shape) <= 1 {
+	if sameStrides(e.Shape, st, want) || dense.Size(e.Shape) <= 1 {
 		return full
 	}
 	j := 0
-	for j < len(st) && st[j] == 0 {
+	for j < len(st) && (st[j] == 0 || e.Shape[j] == 1) {
 		j++
 	}
 	if j == len(st) {
 		return scalar
 	}
-	if slices.Equal(st[j:], dense.Strides(e.Shape[j:])) {
+	if sameStrides(e.Shape[j:], st[j:], dense.Strides(e.Shape[j:])) {
 		return repeat
 	}
 	return strided
+}
+
+// sameStrides compares strides along the dims of shape that have more
+// than one index (a size-1 dim's stride is never used).
+func sameStrides(shape, a, b []int) bool {
+	for d, n := range shape {
+		if n != 1 && a[d] != b[d] {
+			return false
+		}
+	}
+	return true
 }
 
 // Check validates e: operand indices, argument counts and order, dtypes a
@@ -124,57 +134,118 @@ func supportedDtype(dt tensor.Dtype) bool {
 // Out is the result's dtype.
 func (e *Expr) Out() tensor.Dtype { return e.Code[len(e.Code)-1].DType }
 
-// Source is the CUDA C kernel "ew" computing e with a grid-stride loop:
-// out, operands, n = the element count, then per operand its repeat length
-// (repeat) or strides (strided), then the shape when any operand is strided.
-func (e *Expr) Source() (string, error) {
-	if err := e.Check(); err != nil {
-		return "", err
-	}
-	rank := max(len(e.Shape), 1)
+// Every kernel reads its input through an Expr: a plain buffer is the
+// expression of one full load (plainInput), a fused chain is its code. The
+// kernel's parameter struct P holds its own fields first, then the
+// expression's (fields), and the device function ex_at(p, i) computes the
+// expression at linear element i of its shape.
+
+// plainInput reads a contiguous buffer of dtype dt and shape.
+func plainInput(dt tensor.Dtype, shape []int) *Expr {
+	return &Expr{Shape: shape, In: []Operand{{DType: dt, Stride: dense.Strides(shape)}}, Code: []Instr{{Kind: ILoad, DType: dt}}}
+}
+
+// fields declares the expression's part of the parameter struct: the
+// operands' pointers, then each one's repeat length or strides, then the
+// shape when an operand is strided.
+func (e *Expr) fields() string {
 	var b strings.Builder
-	b.WriteString(prelude)
-	b.WriteString("\nstruct ew_p {\n")
-	fmt.Fprintf(&b, "  %s* out;\n", cType(e.Out()))
-	anyStrided := false
 	for k, in := range e.In {
 		fmt.Fprintf(&b, "  const %s* a%d;\n", cType(in.DType), k)
 	}
-	b.WriteString("  i64 n;\n")
+	rank := max(len(e.Shape), 1)
 	for k := range e.In {
 		switch e.mode(k) {
 		case repeat:
 			fmt.Fprintf(&b, "  i64 m%d;\n", k)
 		case strided:
 			fmt.Fprintf(&b, "  i64 st%d[%d];\n", k, rank)
-			anyStrided = true
 		}
 	}
-	if anyStrided {
+	if e.anyStrided() {
 		fmt.Fprintf(&b, "  i64 shape[%d];\n", rank)
 	}
-	b.WriteString("};\n\n")
-	fmt.Fprintf(&b, "extern \"C\" __global__ void __launch_bounds__(%d) ew(const ew_p p) {\n", blockSize)
-	for k, in := range e.In {
-		if e.mode(k) == scalar {
-			fmt.Fprintf(&b, "  const %s s%d = p.a%d[0];\n", cType(in.DType), k, k)
+	return b.String()
+}
+
+func (e *Expr) anyStrided() bool {
+	for k := range e.In {
+		if e.mode(k) == strided {
+			return true
 		}
 	}
-	b.WriteString("  const i64 step = (i64)blockDim.x * gridDim.x;\n")
-	b.WriteString("  for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {\n")
-	if anyStrided {
-		fmt.Fprintf(&b, "    i64 c[%d];\n    i64 r = i;\n", rank)
-		fmt.Fprintf(&b, "    for (int d = %d; d >= 0; d--) { c[d] = r %% p.shape[d]; r /= p.shape[d]; }\n", rank-1)
+	return false
+}
+
+// at is the device function ex_at(p, i): the expression at element i.
+func (e *Expr) at() (string, error) {
+	if err := e.Check(); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "__device__ __forceinline__ %s ex_at(const P& p, i64 i) {\n", cType(e.Out()))
+	if e.anyStrided() {
+		rank := max(len(e.Shape), 1)
+		fmt.Fprintf(&b, "  i64 c[%d];\n  i64 r = i;\n", rank)
+		fmt.Fprintf(&b, "  for (int d = %d; d >= 0; d--) { c[d] = r %% p.shape[d]; r /= p.shape[d]; }\n", rank-1)
 	}
 	for k, ins := range e.Code {
 		v, err := e.instr(ins)
 		if err != nil {
 			return "", fmt.Errorf("step %d: %v", k, err)
 		}
-		fmt.Fprintf(&b, "    const %s t%d = %s;\n", cType(ins.DType), k, v)
+		fmt.Fprintf(&b, "  const %s t%d = %s;\n", cType(ins.DType), k, v)
 	}
-	fmt.Fprintf(&b, "    p.out[i] = t%d;\n  }\n}\n", len(e.Code)-1)
+	fmt.Fprintf(&b, "  return t%d;\n}\n", len(e.Code)-1)
 	return b.String(), nil
+}
+
+// source assembles a kernel: the prelude, struct P (the kernel's own
+// fields, then the expression's), ex_at, then body.
+func (e *Expr) source(own, body string) (string, error) {
+	at, err := e.at()
+	if err != nil {
+		return "", err
+	}
+	return prelude + "\nstruct P {\n" + own + e.fields() + "};\n\n" + at + "\n" + body, nil
+}
+
+// pack appends the expression's fields (ptrs are the operands' buffers).
+func (e *Expr) pack(p *params, ptrs []uint64) {
+	for _, q := range ptrs {
+		p.ptr(q)
+	}
+	rank := max(len(e.Shape), 1)
+	for k, in := range e.In {
+		switch e.mode(k) {
+		case repeat:
+			j := 0
+			for j < len(in.Stride) && (in.Stride[j] == 0 || e.Shape[j] == 1) {
+				j++
+			}
+			p.int(dense.Size(e.Shape[j:]))
+		case strided:
+			p.ints(in.Stride, rank)
+		}
+	}
+	if e.anyStrided() {
+		p.ints(e.Shape, rank)
+	}
+}
+
+// Source is the elementwise kernel "ew": out[i] = ex_at(p, i) over the
+// shape, with a grid-stride loop.
+func (e *Expr) Source() (string, error) {
+	if err := e.Check(); err != nil {
+		return "", err
+	}
+	own := fmt.Sprintf("  %s* out;\n  i64 n;\n", cType(e.Out()))
+	body := fmt.Sprintf(`extern "C" __global__ void __launch_bounds__(%d) ew(const P p) {
+  const i64 step = (i64)blockDim.x * gridDim.x;
+  for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) p.out[i] = ex_at(p, i);
+}
+`, blockSize)
+	return e.source(own, body)
 }
 
 // instr is the C expression of one step.
@@ -202,7 +273,7 @@ func (e *Expr) argType(step int) tensor.Dtype { return e.Code[step].DType }
 func (e *Expr) load(k int) string {
 	switch e.mode(k) {
 	case scalar:
-		return fmt.Sprintf("s%d", k)
+		return fmt.Sprintf("p.a%d[0]", k)
 	case repeat:
 		return fmt.Sprintf("p.a%d[i %% p.m%d]", k, k)
 	case strided:
@@ -311,32 +382,12 @@ func castC(from, to tensor.Dtype, x string) string {
 	return "(" + cType(to) + ")" + x
 }
 
-// ewLaunch is the launch of e's kernel writing out from operands ptrs.
+// launch is the ew kernel writing out from operands ptrs.
 func (e *Expr) launch(src string, out uint64, ptrs []uint64, sms int) launch {
 	n := dense.Size(e.Shape)
 	var p params
 	p.ptr(out)
-	for _, q := range ptrs {
-		p.ptr(q)
-	}
 	p.int(n)
-	rank := max(len(e.Shape), 1)
-	anyStrided := false
-	for k, in := range e.In {
-		switch e.mode(k) {
-		case repeat:
-			j := 0
-			for j < len(in.Stride) && in.Stride[j] == 0 {
-				j++
-			}
-			p.int(dense.Size(e.Shape[j:]))
-		case strided:
-			p.ints(in.Stride, rank)
-			anyStrided = true
-		}
-	}
-	if anyStrided {
-		p.ints(e.Shape, rank)
-	}
+	e.pack(&p, ptrs)
 	return launch{src: src, name: "ew", grid: gridFor(n, blockSize, sms), block: blockSize, params: p}
 }

@@ -21,6 +21,7 @@ type group struct {
 // kernel form chosen.
 type reduction struct {
 	kind       nodes.ReduceKind
+	in         *Expr // what is reduced
 	dt         tensor.Dtype
 	kept, red  []group // outer to inner
 	rows       bool    // the reduced dims are one trailing block: a block per row
@@ -32,7 +33,8 @@ type reduction struct {
 // of each output are contiguous and plentiful, else one thread per output
 // walking its elements with strides (coalesced when the kept dims are
 // inner).
-func planReduce(kind nodes.ReduceKind, dt tensor.Dtype, shape, axes []int) reduction {
+func planReduce(kind nodes.ReduceKind, in *Expr, axes []int) reduction {
+	shape, dt := in.Shape, in.Out()
 	st := dense.Strides(shape)
 	isRed := make([]bool, len(shape))
 	for _, a := range axes {
@@ -49,7 +51,7 @@ func planReduce(kind nodes.ReduceKind, dt tensor.Dtype, shape, axes []int) reduc
 		}
 		gs = append(gs, group{n, st[d], isRed[d]})
 	}
-	r := reduction{kind: kind, dt: dt, nout: 1, nred: 1}
+	r := reduction{kind: kind, in: in, dt: dt, nout: 1, nred: 1}
 	for _, g := range gs {
 		if g.reduced {
 			r.red = append(r.red, g)
@@ -112,7 +114,7 @@ func blockAll(name, t, comb string) string {
 }
 
 // Source is the reduction's kernel: "reduce_rows" (block per output) or
-// "reduce_any" (thread per output).
+// "reduce_any" (thread per output), reading its input through ex_at.
 func (r reduction) Source() (string, error) {
 	init, comb, final, err := redOps(r.kind, r.dt)
 	if err != nil {
@@ -121,37 +123,35 @@ func (r reduction) Source() (string, error) {
 	t, acc := cType(r.dt), accType(r.dt)
 	lse := r.kind == nodes.RedLogSumExp
 	var b strings.Builder
-	b.WriteString(prelude)
-	fmt.Fprintf(&b, "\n__device__ __forceinline__ %[1]s comb(%[1]s a, %[1]s b) { return %[2]s; }\n", acc, comb)
+	fmt.Fprintf(&b, "__device__ __forceinline__ %[1]s comb(%[1]s a, %[1]s b) { return %[2]s; }\n", acc, comb)
 	if r.rows {
 		b.WriteString(blockAll("block_comb", acc, "comb(a, b)"))
 		if lse {
 			b.WriteString(blockAll("block_sum", "double", "a + b"))
 		}
-		fmt.Fprintf(&b, "\nstruct red_p { %s* out; const %s* x; i64 rows; i64 cols; };\n\n", t, t)
-		fmt.Fprintf(&b, "extern \"C\" __global__ void __launch_bounds__(%d) reduce_rows(const red_p p) {\n", blockSize)
+		fmt.Fprintf(&b, "\nextern \"C\" __global__ void __launch_bounds__(%d) reduce_rows(const P p) {\n", blockSize)
 		fmt.Fprintf(&b, "  __shared__ %s sh[32];\n", acc)
 		if lse {
 			b.WriteString("  __shared__ double shs[32];\n")
 		}
 		b.WriteString("  const i64 n = p.cols;\n")
 		b.WriteString("  for (i64 r = blockIdx.x; r < p.rows; r += gridDim.x) {\n")
-		fmt.Fprintf(&b, "    const %s* x = p.x + r * p.cols;\n", t)
+		b.WriteString("    const i64 base = r * p.cols;\n")
 		fmt.Fprintf(&b, "    %s a = %s;\n", acc, init)
-		fmt.Fprintf(&b, "    for (i64 j = threadIdx.x; j < n; j += blockDim.x) a = comb(a, (%s)x[j]);\n", acc)
+		fmt.Fprintf(&b, "    for (i64 j = threadIdx.x; j < n; j += blockDim.x) a = comb(a, (%s)ex_at(p, base + j));\n", acc)
 		b.WriteString("    a = block_comb(a, sh);\n")
 		if lse {
 			b.WriteString("    if (!isinf(a) && !isnan(a)) {\n")
 			b.WriteString("      double s = 0.0;\n")
-			b.WriteString("      for (i64 j = threadIdx.x; j < n; j += blockDim.x) s += exp((double)x[j] - a);\n")
+			b.WriteString("      for (i64 j = threadIdx.x; j < n; j += blockDim.x) s += exp((double)ex_at(p, base + j) - a);\n")
 			b.WriteString("      a = a + log(block_sum(s, shs));\n    }\n")
 		}
 		fmt.Fprintf(&b, "    if (threadIdx.x == 0) p.out[r] = (%s)(%s);\n  }\n}\n", t, final)
-		return b.String(), nil
+		return r.in.source(fmt.Sprintf("  %s* out;\n  i64 rows;\n  i64 cols;\n", t), b.String())
 	}
 	nk, nr := max(len(r.kept), 1), max(len(r.red), 1)
-	fmt.Fprintf(&b, "\nstruct redg_p { %s* out; const %s* x; i64 nout; i64 nred; i64 ks[%d]; i64 kst[%d]; i64 rs[%d]; i64 rst[%d]; };\n\n", t, t, nk, nk, nr, nr)
-	fmt.Fprintf(&b, "extern \"C\" __global__ void __launch_bounds__(%d) reduce_any(const redg_p p) {\n", blockSize)
+	own := fmt.Sprintf("  %s* out;\n  i64 nout;\n  i64 nred;\n  i64 ks[%d];\n  i64 kst[%d];\n  i64 rs[%d];\n  i64 rst[%d];\n", t, nk, nk, nr, nr)
+	fmt.Fprintf(&b, "\nextern \"C\" __global__ void __launch_bounds__(%d) reduce_any(const P p) {\n", blockSize)
 	b.WriteString("  const i64 n = p.nred;\n  const i64 step = (i64)blockDim.x * gridDim.x;\n")
 	b.WriteString("  for (i64 o = (i64)blockIdx.x * blockDim.x + threadIdx.x; o < p.nout; o += step) {\n")
 	b.WriteString("    i64 base = 0, q = o;\n")
@@ -168,24 +168,24 @@ func (r reduction) Source() (string, error) {
 `, nr, body, nr-1)
 	}
 	fmt.Fprintf(&b, "    %s a = %s;\n", acc, init)
-	b.WriteString(walk(fmt.Sprintf("a = comb(a, (%s)p.x[off]);", acc)))
+	b.WriteString(walk(fmt.Sprintf("a = comb(a, (%s)ex_at(p, off));", acc)))
 	if lse {
 		b.WriteString("    if (!isinf(a) && !isnan(a)) {\n      double s = 0.0;\n")
-		b.WriteString(walk("s += exp((double)p.x[off] - a);"))
+		b.WriteString(walk("s += exp((double)ex_at(p, off) - a);"))
 		b.WriteString("      a = a + log(s);\n    }\n")
 	}
 	fmt.Fprintf(&b, "    p.out[o] = (%s)(%s);\n  }\n}\n", t, final)
-	return b.String(), nil
+	return r.in.source(own, b.String())
 }
 
 // launch is the reduction of the buffer x into out.
-func (r reduction) launch(src string, out, x uint64, sms int) launch {
+func (r reduction) launch(src string, out uint64, ptrs []uint64, sms int) launch {
 	var p params
 	p.ptr(out)
-	p.ptr(x)
 	if r.rows {
 		p.int(r.nout)
 		p.int(r.nred)
+		r.in.pack(&p, ptrs)
 		block := min(blockSize, max(32, (r.nred+31)/32*32))
 		return launch{src: src, name: "reduce_rows", grid: max(1, min(r.nout, max(sms, 1)*64)), block: block, params: p}
 	}
@@ -209,5 +209,6 @@ func (r reduction) launch(src string, out, x uint64, sms int) launch {
 	p.ints(kst, nk)
 	p.ints(rs, nr)
 	p.ints(rst, nr)
+	r.in.pack(&p, ptrs)
 	return launch{src: src, name: "reduce_any", grid: gridFor(r.nout, blockSize, sms), block: blockSize, params: p}
 }

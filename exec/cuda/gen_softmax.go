@@ -12,13 +12,15 @@ import (
 // else a thread takes each line, its neighbours taking the neighbouring
 // lines (coalesced across the block).
 type softmax struct {
+	in              *Expr // what the softmax is of
 	dt              tensor.Dtype
 	log             bool
 	outer, n, inner int
 }
 
-func planSoftmax(dt tensor.Dtype, log bool, shape []int, axis int) softmax {
-	s := softmax{dt: dt, log: log, outer: 1, n: shape[axis], inner: 1}
+func planSoftmax(in *Expr, log bool, axis int) softmax {
+	shape := in.Shape
+	s := softmax{in: in, dt: in.Out(), log: log, outer: 1, n: shape[axis], inner: 1}
 	for _, d := range shape[:axis] {
 		s.outer *= d
 	}
@@ -51,8 +53,9 @@ __device__ __forceinline__ void merge(%[1]s& m, %[1]s& s, %[1]s m2, %[1]s s2) {
 `, a, exp)
 }
 
-// Source is the kernel "softmax_rows" or "softmax_lines". Float32 works in
-// float (the exp is the one with ≤ 2 ulp error), float64 in double.
+// Source is the kernel "softmax_rows" or "softmax_lines", reading its
+// input through ex_at. Float32 works in float (the exp is the one with ≤ 2
+// ulp error), float64 in double.
 func (s softmax) Source() (string, error) {
 	if s.dt != tensor.Float32 && s.dt != tensor.Float64 {
 		return "", fmt.Errorf("softmax does not take %v", s.dt)
@@ -63,28 +66,25 @@ func (s softmax) Source() (string, error) {
 		exp, lg = "expf", "logf"
 	}
 	var b strings.Builder
-	b.WriteString(prelude)
 	b.WriteString(smHelpers(t, exp))
 	// write is the second pass over a row: out = e^(x-m)/s, or x - (m + log s).
 	write := func(ind, idx string) string {
 		if s.log {
-			return fmt.Sprintf("%[1]s{ const %[2]s l = m + %[3]s(sum); for (i64 j = %[4]s) y[j * st] = x[j * st] - l; }\n", ind, t, lg, idx)
+			return fmt.Sprintf("%[1]s{ const %[2]s l = m + %[3]s(sum); for (i64 j = %[4]s) y[j * st] = ex_at(p, base + j * st) - l; }\n", ind, t, lg, idx)
 		}
-		return fmt.Sprintf("%[1]sfor (i64 j = %[2]s) y[j * st] = %[3]s(x[j * st] - m) / sum;\n", ind, idx, exp)
+		return fmt.Sprintf("%[1]sfor (i64 j = %[2]s) y[j * st] = %[3]s(ex_at(p, base + j * st) - m) / sum;\n", ind, idx, exp)
 	}
 	if s.rows() {
 		fmt.Fprintf(&b, `
-struct sm_p { %[1]s* out; const %[1]s* x; i64 rows; i64 n; };
-
-extern "C" __global__ void __launch_bounds__(%[2]d) softmax_rows(const sm_p p) {
+extern "C" __global__ void __launch_bounds__(%[2]d) softmax_rows(const P p) {
   __shared__ %[1]s shm[32];
   __shared__ %[1]s shs[32];
   const i64 st = 1;
   for (i64 r = blockIdx.x; r < p.rows; r += gridDim.x) {
-    const %[1]s* x = p.x + r * p.n;
-    %[1]s* y = p.out + r * p.n;
+    const i64 base = r * p.n;
+    %[1]s* y = p.out + base;
     %[1]s m = -__longlong_as_double(0x7ff0000000000000ll), sum = 0;
-    for (i64 j = threadIdx.x; j < p.n; j += blockDim.x) push(m, sum, x[j]);
+    for (i64 j = threadIdx.x; j < p.n; j += blockDim.x) push(m, sum, ex_at(p, base + j));
     for (int o = 16; o > 0; o >>= 1) {
       %[1]s m2 = __shfl_xor_sync(0xffffffffu, m, o), s2 = __shfl_xor_sync(0xffffffffu, sum, o);
       merge(m, sum, m2, s2);
@@ -96,7 +96,7 @@ extern "C" __global__ void __launch_bounds__(%[2]d) softmax_rows(const sm_p p) {
     __syncthreads();
     if (isinf(m)) {
       %[1]s z = 0;
-      for (i64 j = threadIdx.x; j < p.n; j += blockDim.x) z += %[3]s(x[j]);
+      for (i64 j = threadIdx.x; j < p.n; j += blockDim.x) z += %[3]s(ex_at(p, base + j));
       for (int o = 16; o > 0; o >>= 1) z += __shfl_xor_sync(0xffffffffu, z, o);
       if ((threadIdx.x & 31) == 0) shs[threadIdx.x >> 5] = z;
       __syncthreads();
@@ -108,42 +108,40 @@ extern "C" __global__ void __launch_bounds__(%[2]d) softmax_rows(const sm_p p) {
 `, t, blockSize, exp)
 		b.WriteString(write("    ", "threadIdx.x; j < p.n; j += blockDim.x"))
 		b.WriteString("  }\n}\n")
-		return b.String(), nil
+		return s.in.source(fmt.Sprintf("  %s* out;\n  i64 rows;\n  i64 n;\n", t), b.String())
 	}
 	fmt.Fprintf(&b, `
-struct sml_p { %[1]s* out; const %[1]s* x; i64 outer; i64 n; i64 inner; };
-
-extern "C" __global__ void __launch_bounds__(%[2]d) softmax_lines(const sml_p p) {
+extern "C" __global__ void __launch_bounds__(%[2]d) softmax_lines(const P p) {
   const i64 st = p.inner, lines = p.outer * p.inner, step = (i64)blockDim.x * gridDim.x;
   for (i64 l = (i64)blockIdx.x * blockDim.x + threadIdx.x; l < lines; l += step) {
     const i64 base = (l / p.inner) * p.n * p.inner + l %% p.inner;
-    const %[1]s* x = p.x + base;
     %[1]s* y = p.out + base;
     %[1]s m = -__longlong_as_double(0x7ff0000000000000ll), sum = 0;
-    for (i64 j = 0; j < p.n; j++) push(m, sum, x[j * st]);
+    for (i64 j = 0; j < p.n; j++) push(m, sum, ex_at(p, base + j * st));
     if (isinf(m)) {
       sum = 0;
-      for (i64 j = 0; j < p.n; j++) sum += %[3]s(x[j * st]);
+      for (i64 j = 0; j < p.n; j++) sum += %[3]s(ex_at(p, base + j * st));
       m = 0;
     }
 `, t, blockSize, exp)
 	b.WriteString(write("    ", "0; j < p.n; j++"))
 	b.WriteString("  }\n}\n")
-	return b.String(), nil
+	return s.in.source(fmt.Sprintf("  %s* out;\n  i64 outer;\n  i64 n;\n  i64 inner;\n", t), b.String())
 }
 
-func (s softmax) launch(src string, out, x uint64, sms int) launch {
+func (s softmax) launch(src string, out uint64, ptrs []uint64, sms int) launch {
 	var p params
 	p.ptr(out)
-	p.ptr(x)
 	if s.rows() {
 		p.int(s.outer)
 		p.int(s.n)
+		s.in.pack(&p, ptrs)
 		block := min(blockSize, max(32, (s.n+31)/32*32))
 		return launch{src: src, name: "softmax_rows", grid: max(1, min(s.outer, max(sms, 1)*64)), block: block, params: p}
 	}
 	p.int(s.outer)
 	p.int(s.n)
 	p.int(s.inner)
+	s.in.pack(&p, ptrs)
 	return launch{src: src, name: "softmax_lines", grid: gridFor(s.outer*s.inner, blockSize, sms), block: blockSize, params: p}
 }

@@ -73,13 +73,21 @@ func goldenKernels(t *testing.T) map[string]string {
 		{"reduce_any_max_f64", nodes.RedMax, tensor.Float64, []int{5, 6, 7}, []int{0, 2}},
 		{"reduce_any_sum_i64", nodes.RedSum, tensor.Int64, []int{9, 4}, []int{0}},
 	} {
-		src, err := planReduce(c.kind, c.dt, c.shape, c.axes).Source()
+		src, err := planReduce(c.kind, plainInput(c.dt, c.shape), c.axes).Source()
 		add(c.name, src, err)
 	}
-	src, err = planSoftmax(tensor.Float32, false, []int{8, 1024}, 1).Source()
+	src, err = planSoftmax(plainInput(tensor.Float32, []int{8, 1024}), false, 1).Source()
 	add("softmax_rows_f32", src, err)
-	src, err = planSoftmax(tensor.Float64, true, []int{3, 5, 4}, 1).Source()
+	src, err = planSoftmax(plainInput(tensor.Float64, []int{3, 5, 4}), true, 1).Source()
 	add("softmax_lines_log_f64", src, err)
+	// A fused tail: softmax of scale·x + bias, bias repeated over the rows.
+	sm := &Expr{Shape: []int{4, 512}, In: []Operand{{DType: tensor.Float32, Stride: []int{512, 1}}, {DType: tensor.Float32, Stride: []int{0, 1}}},
+		Code: []Instr{{Kind: ILoad, In: 0, DType: tensor.Float32}, {Kind: IUnary, Un: nodes.UnScale, C: 0.125, Args: []int{0}, DType: tensor.Float32},
+			{Kind: ILoad, In: 1, DType: tensor.Float32}, {Kind: IBinary, Bin: nodes.BinAdd, Args: []int{1, 2}, DType: tensor.Float32}}}
+	src, err = planSoftmax(sm, false, 1).Source()
+	add("softmax_rows_fused_f32", src, err)
+	src, err = planReduce(nodes.RedMean, sm, []int{0}).Source()
+	add("reduce_any_fused_f32", src, err)
 	src, err = strideCopy{esize: 4, shape: []int{4, 2, 16, 8}, ss: []int{8, 512, 32, 1}, ds: []int{256, 128, 8, 1}}.merged().Source()
 	add("copy_transpose_f32", src, err)
 	src, err = gather{esize: 8}.Source()

@@ -98,6 +98,10 @@ func newPlan(order, outs []*graph.Node, host bool) (*plan, error) {
 			s, err = gemmStep(n)
 		case *nodes.SolveOp:
 			s, err = solveStep(n, op)
+		case *nodes.FusedOp:
+			s, err = fusedStep(n, op)
+		case *nodes.FusedMatMulOp:
+			s, err = fusedMatMulStep(n, op)
 		default:
 			err = noKernel(n, "")
 		}

@@ -8,6 +8,36 @@ import (
 	"github.com/loomtensor/loom/nodes"
 )
 
+// kernel computes a node's value from its operands' buffers in one
+// launch: an Expr, a reduction or a softmax (each reading through an Expr).
+type kernel interface {
+	Source() (string, error)
+	launch(src string, out uint64, ptrs []uint64, sms int) launch
+}
+
+// kernelStep runs k on the buffers of args into a new value of n's type.
+func kernelStep(n *graph.Node, k kernel, args []*graph.Node) (*step, error) {
+	src, err := k.Source()
+	if err != nil {
+		return nil, noKernel(n, err.Error())
+	}
+	return &step{n: n, args: args, srcs: []kernelSrc{{src, kernelName(src)}}, exec: func(r *run, in []*Tensor) (*Tensor, error) {
+		out, err := r.e.newTensor(n.DType(), n.Shape())
+		if err != nil || out.size() == 0 {
+			return out, err
+		}
+		return out, r.launch(k.launch(src, out.ptr(), ptrsOf(in), r.sms))
+	}}, nil
+}
+
+func ptrsOf(ts []*Tensor) []uint64 {
+	ptrs := make([]uint64, len(ts))
+	for k, t := range ts {
+		ptrs[k] = t.ptr()
+	}
+	return ptrs
+}
+
 // reduceStep reduces the axes of a Reduce (all dims when Axes is nil).
 func reduceStep(n *graph.Node, op *nodes.Reduce) (*step, error) {
 	x := n.Inputs()[0]
@@ -18,25 +48,10 @@ func reduceStep(n *graph.Node, op *nodes.Reduce) (*step, error) {
 			axes[d] = d
 		}
 	}
-	r := planReduce(op.Kind, x.DType(), x.Shape(), axes)
-	if len(r.kept) > maxRank || len(r.red) > maxRank {
+	if x.Rank() > maxRank {
 		return nil, noKernel(n, "too many dims")
 	}
-	src, err := r.Source()
-	if err != nil {
-		return nil, noKernel(n, err.Error())
-	}
-	name := "reduce_any"
-	if r.rows {
-		name = "reduce_rows"
-	}
-	return &step{n: n, args: []*graph.Node{x}, srcs: []kernelSrc{{src, name}}, exec: func(ru *run, in []*Tensor) (*Tensor, error) {
-		out, err := ru.e.newTensor(n.DType(), n.Shape())
-		if err != nil || out.size() == 0 {
-			return out, err
-		}
-		return out, ru.launch(r.launch(src, out.ptr(), in[0].ptr(), ru.sms))
-	}}, nil
+	return kernelStep(n, planReduce(op.Kind, plainInput(x.DType(), x.Shape()), axes), []*graph.Node{x})
 }
 
 // softmaxStep is a (log-)softmax along its axis.
@@ -46,22 +61,80 @@ func softmaxStep(n *graph.Node, op *nodes.SoftmaxOp) (*step, error) {
 	if op.Batched {
 		axis = op.Axis
 	}
-	s := planSoftmax(x.DType(), op.Log, x.Shape(), axis)
-	src, err := s.Source()
+	if x.Rank() > maxRank {
+		return nil, noKernel(n, "too many dims")
+	}
+	return kernelStep(n, planSoftmax(plainInput(x.DType(), x.Shape()), op.Log, axis), []*graph.Node{x})
+}
+
+// exprFrom converts the optimizer's fused expression (nodes.Expr) to the
+// generator's: each operand's Dims become its strides over the shape.
+func exprFrom(x nodes.Expr) (*Expr, error) {
+	if len(x.Shape) > maxRank {
+		return nil, fmt.Errorf("rank %d exceeds %d", len(x.Shape), maxRank)
+	}
+	e := &Expr{Shape: x.Shape}
+	for k, in := range x.Inputs {
+		if len(in.Dims) != len(in.Shape) {
+			return nil, fmt.Errorf("operand %d: %d dims placed for shape %v", k, len(in.Dims), in.Shape)
+		}
+		st := make([]int, len(x.Shape))
+		ist := dense.Strides(in.Shape)
+		for j, d := range in.Dims {
+			if d < 0 || d >= len(st) {
+				return nil, fmt.Errorf("operand %d: dim %d outside the shape %v", k, d, x.Shape)
+			}
+			if in.Shape[j] != 1 {
+				st[d] = ist[j]
+			}
+		}
+		e.In = append(e.In, Operand{DType: in.DType, Stride: st})
+	}
+	kinds := map[nodes.InstrKind]InstrKind{nodes.ILoad: ILoad, nodes.IConst: IConst, nodes.IUnary: IUnary,
+		nodes.IBinary: IBinary, nodes.IWhere: IWhere, nodes.ICast: ICast}
+	for k, ins := range x.Code {
+		kind, ok := kinds[ins.Kind]
+		if !ok {
+			return nil, fmt.Errorf("instruction %d: unknown kind %d", k, ins.Kind)
+		}
+		e.Code = append(e.Code, Instr{Kind: kind, In: ins.Input, Un: ins.Unary, Bin: ins.Binary, C: ins.C,
+			Args: append([]int(nil), ins.Args...), DType: ins.DType})
+	}
+	return e, e.Check()
+}
+
+// fusedKernel is the kernel of a fused op: its expression, then its tail.
+func fusedKernel(op *nodes.FusedOp) (kernel, error) {
+	e, err := exprFrom(op.Expr)
+	if err != nil {
+		return nil, err
+	}
+	switch op.Tail.Kind {
+	case nodes.TailNone:
+		return e, nil
+	case nodes.TailReduce:
+		r := planReduce(op.Tail.Reduce, e, op.Tail.Axes)
+		if len(r.kept) > maxRank || len(r.red) > maxRank {
+			return nil, fmt.Errorf("too many dims")
+		}
+		return r, nil
+	case nodes.TailSoftmax:
+		if op.Tail.Axis < 0 || op.Tail.Axis >= len(e.Shape) {
+			return nil, fmt.Errorf("softmax axis %d of %v", op.Tail.Axis, e.Shape)
+		}
+		return planSoftmax(e, op.Tail.Log, op.Tail.Axis), nil
+	}
+	return nil, fmt.Errorf("unknown tail %d", op.Tail.Kind)
+}
+
+// fusedStep runs a nodes.FusedOp as one kernel: elementwise code with its
+// reduction or softmax tail reading the code's values directly.
+func fusedStep(n *graph.Node, op *nodes.FusedOp) (*step, error) {
+	k, err := fusedKernel(op)
 	if err != nil {
 		return nil, noKernel(n, err.Error())
 	}
-	name := "softmax_lines"
-	if s.rows() {
-		name = "softmax_rows"
-	}
-	return &step{n: n, args: []*graph.Node{x}, srcs: []kernelSrc{{src, name}}, exec: func(r *run, in []*Tensor) (*Tensor, error) {
-		out, err := r.e.newTensor(n.DType(), n.Shape())
-		if err != nil || out.size() == 0 {
-			return out, err
-		}
-		return out, r.launch(s.launch(src, out.ptr(), in[0].ptr(), r.sms))
-	}}, nil
+	return kernelStep(n, k, n.Inputs())
 }
 
 // copies lists the strided copies that make n from its operands: one for

@@ -25,12 +25,67 @@ type gemmPlan struct {
 // float64; int64 has no device GEMM).
 func gemmStep(n *graph.Node) (*step, error) {
 	in := n.Inputs()
-	if dt := n.DType(); dt != tensor.Float32 && dt != tensor.Float64 {
-		return nil, noKernel(n, fmt.Sprintf("cuBLAS multiplies float32 and float64, not %v", dt))
+	g, err := planGemm(n.Op(), in[0], in[1], n.Shape())
+	if err != nil {
+		return nil, noKernel(n, err.Error())
 	}
-	sa, sb := in[0].Shape(), in[1].Shape()
-	g := gemmPlan{f64: n.DType() == tensor.Float64, alpha: 1, batch: 1}
-	switch op := n.Op().(type) {
+	return &step{n: n, args: in, srcs: g.srcs(), exec: func(r *run, in []*Tensor) (*Tensor, error) {
+		out, err := r.e.newTensor(n.DType(), n.Shape())
+		if err != nil {
+			return nil, err
+		}
+		return out, g.run(r, in[0].ptr(), in[1].ptr(), out)
+	}}, nil
+}
+
+// fusedMatMulStep is a product whose epilogue (a fused expression reading
+// the product as its first operand) runs as a second kernel over it.
+func fusedMatMulStep(n *graph.Node, op *nodes.FusedMatMulOp) (*step, error) {
+	in := n.Inputs()
+	pt, err := op.MM.Infer([]graph.Type{in[0].Type(), in[1].Type()})
+	if err != nil {
+		return nil, noKernel(n, err.Error())
+	}
+	g, err := planGemm(op.MM, in[0], in[1], pt.Shape)
+	if err != nil {
+		return nil, noKernel(n, err.Error())
+	}
+	k, err := fusedKernel(op.Epi)
+	if err != nil {
+		return nil, noKernel(n, err.Error())
+	}
+	src, err := k.Source()
+	if err != nil {
+		return nil, noKernel(n, err.Error())
+	}
+	return &step{n: n, args: in, srcs: append(g.srcs(), kernelSrc{src, kernelName(src)}), exec: func(r *run, in []*Tensor) (*Tensor, error) {
+		prod, err := r.e.newTensor(pt.DType, pt.Shape)
+		if err != nil {
+			return nil, err
+		}
+		defer r.e.release(prod.buf) // the stream orders any reuse after the epilogue
+		if err := g.run(r, in[0].ptr(), in[1].ptr(), prod); err != nil {
+			return nil, err
+		}
+		out, err := r.e.newTensor(n.DType(), n.Shape())
+		if err != nil || out.size() == 0 {
+			return out, err
+		}
+		ptrs := append([]uint64{prod.ptr()}, ptrsOf(in[2:])...)
+		return out, r.launch(k.launch(src, out.ptr(), ptrs, r.sms))
+	}}, nil
+}
+
+// planGemm plans the product op (MatMul, Outer or BatchMatMul) of a and b
+// into a value of shape out.
+func planGemm(op graph.Op, a, b *graph.Node, out []int) (gemmPlan, error) {
+	dt := a.DType()
+	if dt != tensor.Float32 && dt != tensor.Float64 {
+		return gemmPlan{}, fmt.Errorf("cuBLAS multiplies float32 and float64, not %v", dt)
+	}
+	sa, sb := a.Shape(), b.Shape()
+	g := gemmPlan{f64: dt == tensor.Float64, alpha: 1, batch: 1}
+	switch op := op.(type) {
 	case *nodes.MatMulOp:
 		g.m, g.k, g.n = 1, sa[len(sa)-1], 1
 		if len(sa) == 2 {
@@ -52,8 +107,7 @@ func gemmStep(n *graph.Node) (*step, error) {
 		if op.TransB {
 			g.n = sb[nb]
 		}
-		out := n.Shape()
-		es := elemBytes(n.DType())
+		es := elemBytes(dt)
 		strA, strB := batchStrides(sa, op.PermA), batchStrides(sb, op.PermB)
 		strC := dense.Strides(out)
 		for j := 0; j < nb; j++ {
@@ -74,15 +128,20 @@ func gemmStep(n *graph.Node) (*step, error) {
 		if g.batch > 1 {
 			var err error
 			if g.src, err = g.ptrs.Source(); err != nil {
-				return nil, noKernel(n, err.Error())
+				return gemmPlan{}, err
 			}
 		}
+	default:
+		return gemmPlan{}, fmt.Errorf("%s is not a product", op.Name())
 	}
-	s := &step{n: n, args: in, exec: g.exec(n)}
-	if g.src != "" {
-		s.srcs = []kernelSrc{{g.src, "gemm_ptrs"}}
+	return g, nil
+}
+
+func (g gemmPlan) srcs() []kernelSrc {
+	if g.src == "" {
+		return nil
 	}
-	return s, nil
+	return []kernelSrc{{g.src, "gemm_ptrs"}}
 }
 
 // batchStrides is an operand's element stride along each logical batch dim
@@ -103,30 +162,27 @@ func batchStrides(shape, perm []int) []int {
 	return out
 }
 
-func (g gemmPlan) exec(n *graph.Node) func(r *run, in []*Tensor) (*Tensor, error) {
-	return func(r *run, in []*Tensor) (*Tensor, error) {
-		out, err := r.e.newTensor(n.DType(), n.Shape())
-		if err != nil || out.size() == 0 {
-			return out, err
-		}
-		if g.k == 0 {
-			return out, zeros(r, out)
-		}
-		a, b := in[0].ptr(), in[1].ptr()
-		if g.batch == 1 {
-			return out, r.e.g.gemm(rowMajorGemm(g.f64, g.tA, g.tB, g.m, g.n, g.k, g.alpha, a, b, out.ptr(), 1))
-		}
-		arrays, err := r.e.alloc(int64(24 * g.batch))
-		if err != nil {
-			return nil, err
-		}
-		defer r.e.release(arrays) // the stream orders any reuse after the GEMM
-		if err := r.launch(g.ptrs.launch(g.src, arrays.ptr, a, b, out.ptr(), g.batch, r.sms)); err != nil {
-			return nil, err
-		}
-		pa, pb, pc := arrays.ptr, arrays.ptr+uint64(8*g.batch), arrays.ptr+uint64(16*g.batch)
-		return out, r.e.g.gemm(rowMajorGemm(g.f64, g.tA, g.tB, g.m, g.n, g.k, g.alpha, pa, pb, pc, g.batch))
+// run computes the product of a and b into out.
+func (g gemmPlan) run(r *run, a, b uint64, out *Tensor) error {
+	if out.size() == 0 {
+		return nil
 	}
+	if g.k == 0 {
+		return zeros(r, out)
+	}
+	if g.batch == 1 {
+		return r.e.g.gemm(rowMajorGemm(g.f64, g.tA, g.tB, g.m, g.n, g.k, g.alpha, a, b, out.ptr(), 1))
+	}
+	arrays, err := r.e.alloc(int64(24 * g.batch))
+	if err != nil {
+		return err
+	}
+	defer r.e.release(arrays) // the stream orders any reuse after the GEMM
+	if err := r.launch(g.ptrs.launch(g.src, arrays.ptr, a, b, out.ptr(), g.batch, r.sms)); err != nil {
+		return err
+	}
+	pa, pb, pc := arrays.ptr, arrays.ptr+uint64(8*g.batch), arrays.ptr+uint64(16*g.batch)
+	return r.e.g.gemm(rowMajorGemm(g.f64, g.tA, g.tB, g.m, g.n, g.k, g.alpha, pa, pb, pc, g.batch))
 }
 
 // solveStep solves batches of small systems in the generated kernel; larger

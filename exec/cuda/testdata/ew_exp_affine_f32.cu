@@ -22,23 +22,24 @@ __device__ __forceinline__ i64 wadd(i64 a, i64 b) { return (i64)((u64)a + (u64)b
 __device__ __forceinline__ i64 wsub(i64 a, i64 b) { return (i64)((u64)a - (u64)b); }
 __device__ __forceinline__ i64 wmul(i64 a, i64 b) { return (i64)((u64)a * (u64)b); }
 
-struct ew_p {
+struct P {
   float* out;
+  i64 n;
   const float* a0;
   const float* a1;
-  i64 n;
 };
 
-extern "C" __global__ void __launch_bounds__(256) ew(const ew_p p) {
-  const float s1 = p.a1[0];
+__device__ __forceinline__ float ex_at(const P& p, i64 i) {
+  const float t0 = p.a0[i];
+  const float t1 = t0 * 2.0f;
+  const float t2 = t1 + 1.0f;
+  const float t3 = expf(t2);
+  const float t4 = p.a1[0];
+  const float t5 = t3 * t4;
+  return t5;
+}
+
+extern "C" __global__ void __launch_bounds__(256) ew(const P p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
-  for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {
-    const float t0 = p.a0[i];
-    const float t1 = t0 * 2.0f;
-    const float t2 = t1 + 1.0f;
-    const float t3 = expf(t2);
-    const float t4 = s1;
-    const float t5 = t3 * t4;
-    p.out[i] = t5;
-  }
+  for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) p.out[i] = ex_at(p, i);
 }

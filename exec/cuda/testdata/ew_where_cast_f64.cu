@@ -22,35 +22,36 @@ __device__ __forceinline__ i64 wadd(i64 a, i64 b) { return (i64)((u64)a + (u64)b
 __device__ __forceinline__ i64 wsub(i64 a, i64 b) { return (i64)((u64)a - (u64)b); }
 __device__ __forceinline__ i64 wmul(i64 a, i64 b) { return (i64)((u64)a * (u64)b); }
 
-struct ew_p {
+struct P {
   double* out;
+  i64 n;
   const double* a0;
   const double* a1;
   const double* a2;
   const i64* a3;
-  i64 n;
   i64 m1;
   i64 st2[2];
   i64 shape[2];
 };
 
-extern "C" __global__ void __launch_bounds__(256) ew(const ew_p p) {
-  const i64 s3 = p.a3[0];
+__device__ __forceinline__ double ex_at(const P& p, i64 i) {
+  i64 c[2];
+  i64 r = i;
+  for (int d = 1; d >= 0; d--) { c[d] = r % p.shape[d]; r /= p.shape[d]; }
+  const double t0 = p.a0[i];
+  const double t1 = p.a1[i % p.m1];
+  const u8 t2 = (u8)(t0 < t1);
+  const double t3 = p.a2[c[0] * p.st2[0] + c[1] * p.st2[1]];
+  const double t4 = lmax(t0, t3);
+  const i64 t5 = p.a3[0];
+  const i64 t6 = (t5 < 0 ? wsub(0, t5) : t5);
+  const double t7 = (double)t6;
+  const double t8 = (t2 ? t4 : t7);
+  const double t9 = lsigmoid(t8);
+  return t9;
+}
+
+extern "C" __global__ void __launch_bounds__(256) ew(const P p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
-  for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {
-    i64 c[2];
-    i64 r = i;
-    for (int d = 1; d >= 0; d--) { c[d] = r % p.shape[d]; r /= p.shape[d]; }
-    const double t0 = p.a0[i];
-    const double t1 = p.a1[i % p.m1];
-    const u8 t2 = (u8)(t0 < t1);
-    const double t3 = p.a2[c[0] * p.st2[0] + c[1] * p.st2[1]];
-    const double t4 = lmax(t0, t3);
-    const i64 t5 = s3;
-    const i64 t6 = (t5 < 0 ? wsub(0, t5) : t5);
-    const double t7 = (double)t6;
-    const double t8 = (t2 ? t4 : t7);
-    const double t9 = lsigmoid(t8);
-    p.out[i] = t9;
-  }
+  for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) p.out[i] = ex_at(p, i);
 }

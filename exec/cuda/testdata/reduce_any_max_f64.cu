@@ -22,11 +22,25 @@ __device__ __forceinline__ i64 wadd(i64 a, i64 b) { return (i64)((u64)a + (u64)b
 __device__ __forceinline__ i64 wsub(i64 a, i64 b) { return (i64)((u64)a - (u64)b); }
 __device__ __forceinline__ i64 wmul(i64 a, i64 b) { return (i64)((u64)a * (u64)b); }
 
+struct P {
+  double* out;
+  i64 nout;
+  i64 nred;
+  i64 ks[1];
+  i64 kst[1];
+  i64 rs[2];
+  i64 rst[2];
+  const double* a0;
+};
+
+__device__ __forceinline__ double ex_at(const P& p, i64 i) {
+  const double t0 = p.a0[i];
+  return t0;
+}
+
 __device__ __forceinline__ double comb(double a, double b) { return lmax(a, b); }
 
-struct redg_p { double* out; const double* x; i64 nout; i64 nred; i64 ks[1]; i64 kst[1]; i64 rs[2]; i64 rst[2]; };
-
-extern "C" __global__ void __launch_bounds__(256) reduce_any(const redg_p p) {
+extern "C" __global__ void __launch_bounds__(256) reduce_any(const P p) {
   const i64 n = p.nred;
   const i64 step = (i64)blockDim.x * gridDim.x;
   for (i64 o = (i64)blockIdx.x * blockDim.x + threadIdx.x; o < p.nout; o += step) {
@@ -37,7 +51,7 @@ extern "C" __global__ void __launch_bounds__(256) reduce_any(const redg_p p) {
       i64 c[2] = {0};
       i64 off = base;
       for (i64 j = 0; j < n; j++) {
-        a = comb(a, (double)p.x[off]);
+        a = comb(a, (double)ex_at(p, off));
         for (int d = 1; d >= 0; d--) { off += p.rst[d]; if (++c[d] < p.rs[d]) break; off -= p.rs[d] * p.rst[d]; c[d] = 0; }
       }
     }

@@ -22,6 +22,18 @@ __device__ __forceinline__ i64 wadd(i64 a, i64 b) { return (i64)((u64)a + (u64)b
 __device__ __forceinline__ i64 wsub(i64 a, i64 b) { return (i64)((u64)a - (u64)b); }
 __device__ __forceinline__ i64 wmul(i64 a, i64 b) { return (i64)((u64)a * (u64)b); }
 
+struct P {
+  double* out;
+  i64 rows;
+  i64 cols;
+  const double* a0;
+};
+
+__device__ __forceinline__ double ex_at(const P& p, i64 i) {
+  const double t0 = p.a0[i];
+  return t0;
+}
+
 __device__ __forceinline__ double comb(double a, double b) { return lmax(a, b); }
 __device__ __forceinline__ double block_comb(double a, double* sh) {
   for (int o = 16; o > 0; o >>= 1) { double b = __shfl_xor_sync(0xffffffffu, a, o); a = comb(a, b); }
@@ -42,20 +54,18 @@ __device__ __forceinline__ double block_sum(double a, double* sh) {
   return a;
 }
 
-struct red_p { double* out; const double* x; i64 rows; i64 cols; };
-
-extern "C" __global__ void __launch_bounds__(256) reduce_rows(const red_p p) {
+extern "C" __global__ void __launch_bounds__(256) reduce_rows(const P p) {
   __shared__ double sh[32];
   __shared__ double shs[32];
   const i64 n = p.cols;
   for (i64 r = blockIdx.x; r < p.rows; r += gridDim.x) {
-    const double* x = p.x + r * p.cols;
+    const i64 base = r * p.cols;
     double a = -__longlong_as_double(0x7ff0000000000000ll);
-    for (i64 j = threadIdx.x; j < n; j += blockDim.x) a = comb(a, (double)x[j]);
+    for (i64 j = threadIdx.x; j < n; j += blockDim.x) a = comb(a, (double)ex_at(p, base + j));
     a = block_comb(a, sh);
     if (!isinf(a) && !isnan(a)) {
       double s = 0.0;
-      for (i64 j = threadIdx.x; j < n; j += blockDim.x) s += exp((double)x[j] - a);
+      for (i64 j = threadIdx.x; j < n; j += blockDim.x) s += exp((double)ex_at(p, base + j) - a);
       a = a + log(block_sum(s, shs));
     }
     if (threadIdx.x == 0) p.out[r] = (double)(a);

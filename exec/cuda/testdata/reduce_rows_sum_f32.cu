@@ -22,6 +22,18 @@ __device__ __forceinline__ i64 wadd(i64 a, i64 b) { return (i64)((u64)a + (u64)b
 __device__ __forceinline__ i64 wsub(i64 a, i64 b) { return (i64)((u64)a - (u64)b); }
 __device__ __forceinline__ i64 wmul(i64 a, i64 b) { return (i64)((u64)a * (u64)b); }
 
+struct P {
+  float* out;
+  i64 rows;
+  i64 cols;
+  const float* a0;
+};
+
+__device__ __forceinline__ float ex_at(const P& p, i64 i) {
+  const float t0 = p.a0[i];
+  return t0;
+}
+
 __device__ __forceinline__ double comb(double a, double b) { return a + b; }
 __device__ __forceinline__ double block_comb(double a, double* sh) {
   for (int o = 16; o > 0; o >>= 1) { double b = __shfl_xor_sync(0xffffffffu, a, o); a = comb(a, b); }
@@ -33,15 +45,13 @@ __device__ __forceinline__ double block_comb(double a, double* sh) {
   return a;
 }
 
-struct red_p { float* out; const float* x; i64 rows; i64 cols; };
-
-extern "C" __global__ void __launch_bounds__(256) reduce_rows(const red_p p) {
+extern "C" __global__ void __launch_bounds__(256) reduce_rows(const P p) {
   __shared__ double sh[32];
   const i64 n = p.cols;
   for (i64 r = blockIdx.x; r < p.rows; r += gridDim.x) {
-    const float* x = p.x + r * p.cols;
+    const i64 base = r * p.cols;
     double a = 0.0;
-    for (i64 j = threadIdx.x; j < n; j += blockDim.x) a = comb(a, (double)x[j]);
+    for (i64 j = threadIdx.x; j < n; j += blockDim.x) a = comb(a, (double)ex_at(p, base + j));
     a = block_comb(a, sh);
     if (threadIdx.x == 0) p.out[r] = (float)(a);
   }

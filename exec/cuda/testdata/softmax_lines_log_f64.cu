@@ -22,6 +22,20 @@ __device__ __forceinline__ i64 wadd(i64 a, i64 b) { return (i64)((u64)a + (u64)b
 __device__ __forceinline__ i64 wsub(i64 a, i64 b) { return (i64)((u64)a - (u64)b); }
 __device__ __forceinline__ i64 wmul(i64 a, i64 b) { return (i64)((u64)a * (u64)b); }
 
+struct P {
+  double* out;
+  i64 outer;
+  i64 n;
+  i64 inner;
+  const double* a0;
+};
+
+__device__ __forceinline__ double ex_at(const P& p, i64 i) {
+  const double t0 = p.a0[i];
+  return t0;
+}
+
+
 __device__ __forceinline__ void push(double& m, double& s, double x) {
   if (x != x) { m = x; return; }
   if (isinf(x) && x < 0) return;
@@ -34,21 +48,18 @@ __device__ __forceinline__ void merge(double& m, double& s, double m2, double s2
   if (m2 > m) { s = s * exp(m - m2) + s2; m = m2; } else { s += s2 * exp(m2 - m); }
 }
 
-struct sml_p { double* out; const double* x; i64 outer; i64 n; i64 inner; };
-
-extern "C" __global__ void __launch_bounds__(256) softmax_lines(const sml_p p) {
+extern "C" __global__ void __launch_bounds__(256) softmax_lines(const P p) {
   const i64 st = p.inner, lines = p.outer * p.inner, step = (i64)blockDim.x * gridDim.x;
   for (i64 l = (i64)blockIdx.x * blockDim.x + threadIdx.x; l < lines; l += step) {
     const i64 base = (l / p.inner) * p.n * p.inner + l % p.inner;
-    const double* x = p.x + base;
     double* y = p.out + base;
     double m = -__longlong_as_double(0x7ff0000000000000ll), sum = 0;
-    for (i64 j = 0; j < p.n; j++) push(m, sum, x[j * st]);
+    for (i64 j = 0; j < p.n; j++) push(m, sum, ex_at(p, base + j * st));
     if (isinf(m)) {
       sum = 0;
-      for (i64 j = 0; j < p.n; j++) sum += exp(x[j * st]);
+      for (i64 j = 0; j < p.n; j++) sum += exp(ex_at(p, base + j * st));
       m = 0;
     }
-    { const double l = m + log(sum); for (i64 j = 0; j < p.n; j++) y[j * st] = x[j * st] - l; }
+    { const double l = m + log(sum); for (i64 j = 0; j < p.n; j++) y[j * st] = ex_at(p, base + j * st) - l; }
   }
 }

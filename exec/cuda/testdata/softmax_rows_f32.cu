@@ -22,6 +22,19 @@ __device__ __forceinline__ i64 wadd(i64 a, i64 b) { return (i64)((u64)a + (u64)b
 __device__ __forceinline__ i64 wsub(i64 a, i64 b) { return (i64)((u64)a - (u64)b); }
 __device__ __forceinline__ i64 wmul(i64 a, i64 b) { return (i64)((u64)a * (u64)b); }
 
+struct P {
+  float* out;
+  i64 rows;
+  i64 n;
+  const float* a0;
+};
+
+__device__ __forceinline__ float ex_at(const P& p, i64 i) {
+  const float t0 = p.a0[i];
+  return t0;
+}
+
+
 __device__ __forceinline__ void push(float& m, float& s, float x) {
   if (x != x) { m = x; return; }
   if (isinf(x) && x < 0) return;
@@ -34,17 +47,15 @@ __device__ __forceinline__ void merge(float& m, float& s, float m2, float s2) {
   if (m2 > m) { s = s * expf(m - m2) + s2; m = m2; } else { s += s2 * expf(m2 - m); }
 }
 
-struct sm_p { float* out; const float* x; i64 rows; i64 n; };
-
-extern "C" __global__ void __launch_bounds__(256) softmax_rows(const sm_p p) {
+extern "C" __global__ void __launch_bounds__(256) softmax_rows(const P p) {
   __shared__ float shm[32];
   __shared__ float shs[32];
   const i64 st = 1;
   for (i64 r = blockIdx.x; r < p.rows; r += gridDim.x) {
-    const float* x = p.x + r * p.n;
-    float* y = p.out + r * p.n;
+    const i64 base = r * p.n;
+    float* y = p.out + base;
     float m = -__longlong_as_double(0x7ff0000000000000ll), sum = 0;
-    for (i64 j = threadIdx.x; j < p.n; j += blockDim.x) push(m, sum, x[j]);
+    for (i64 j = threadIdx.x; j < p.n; j += blockDim.x) push(m, sum, ex_at(p, base + j));
     for (int o = 16; o > 0; o >>= 1) {
       float m2 = __shfl_xor_sync(0xffffffffu, m, o), s2 = __shfl_xor_sync(0xffffffffu, sum, o);
       merge(m, sum, m2, s2);
@@ -56,7 +67,7 @@ extern "C" __global__ void __launch_bounds__(256) softmax_rows(const sm_p p) {
     __syncthreads();
     if (isinf(m)) {
       float z = 0;
-      for (i64 j = threadIdx.x; j < p.n; j += blockDim.x) z += expf(x[j]);
+      for (i64 j = threadIdx.x; j < p.n; j += blockDim.x) z += expf(ex_at(p, base + j));
       for (int o = 16; o > 0; o >>= 1) z += __shfl_xor_sync(0xffffffffu, z, o);
       if ((threadIdx.x & 31) == 0) shs[threadIdx.x >> 5] = z;
       __syncthreads();
@@ -65,6 +76,6 @@ extern "C" __global__ void __launch_bounds__(256) softmax_rows(const sm_p p) {
       __syncthreads();
       m = 0;
     }
-    for (i64 j = threadIdx.x; j < p.n; j += blockDim.x) y[j * st] = expf(x[j * st] - m) / sum;
+    for (i64 j = threadIdx.x; j < p.n; j += blockDim.x) y[j * st] = expf(ex_at(p, base + j * st) - m) / sum;
   }
 }
