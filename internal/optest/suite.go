@@ -264,18 +264,40 @@ func Close(t *testing.T, what string, got, want *tensor.Dense) {
 // for tests that inspect what lowering makes of them.
 func Programs() map[string][]*graph.Node {
 	out := map[string][]*graph.Node{}
+	for name, p := range Fed(rand.New(rand.NewSource(1))) {
+		out[name] = p.Outs
+	}
+	return out
+}
+
+// Program is a loop program of the suite with random feeds for its inputs.
+type Program struct {
+	Outs  []*graph.Node
+	Feeds map[string]*tensor.Dense
+}
+
+// Fed is Programs with feeds drawn from r: for tests that run every step of
+// the optimizer on them.
+func Fed(r *rand.Rand) map[string]Program {
+	out := map[string]Program{}
 	for _, c := range Cases() {
 		n := len(c.Args)
 		for mask := 0; mask < 1<<n; mask++ {
 			g := graph.New()
 			i := g.Axis("i", batch)
 			xs := make([]*graph.Node, n)
+			feeds := map[string]*tensor.Dense{}
 			for k, a := range c.Args {
 				shape := a.Shape
 				if mask&(1<<k) != 0 {
 					shape = append([]int{batch}, a.Shape...)
 				}
 				xs[k] = g.Input(fmt.Sprint("x", k), a.DType, shape...)
+				if mask&(1<<k) != 0 {
+					feeds[fmt.Sprint("x", k)] = a.Value(r, batch)
+				} else {
+					feeds[fmt.Sprint("x", k)] = a.Value(r)
+				}
 			}
 			y := vmap.For(i).Do(func() *graph.Node {
 				args := append([]*graph.Node(nil), xs...)
@@ -286,7 +308,7 @@ func Programs() map[string][]*graph.Node {
 				}
 				return c.Build(args...)
 			})
-			out[fmt.Sprintf("%s/mask%d", c.Name, mask)] = []*graph.Node{y}
+			out[fmt.Sprintf("%s/mask%d", c.Name, mask)] = Program{[]*graph.Node{y}, feeds}
 		}
 	}
 	return out
