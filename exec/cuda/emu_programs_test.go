@@ -2,6 +2,7 @@ package cuda
 
 import (
 	"errors"
+	"sync"
 	"math"
 	"math/rand"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/nodes"
+	"github.com/loomtensor/loom/optimize"
 	"github.com/loomtensor/loom/vmap"
 )
 
@@ -229,5 +231,50 @@ func TestEmuCall(t *testing.T) {
 	}
 	if _, err := b.Call(order, outs, map[string]*Tensor{}); err == nil || !strings.Contains(err.Error(), `"x" not fed`) {
 		t.Fatalf("missing feed: %v", err)
+	}
+}
+
+// Concurrent Runs of one program are serialized on the device and give
+// bitwise-identical results.
+func TestEmuConcurrentRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the emulated GPU compiles kernels with g++")
+	}
+	b := newBackend(newEngine(newEmu(t)))
+	g := graph.New()
+	x := g.Input("x", tensor.Float32, 3, 40)
+	row := g.Axis("row", 0)
+	y := vmap.For(row).Do(func() *graph.Node { return nodes.Softmax(nodes.Scale(x.At(row, graph.All), 3)) })
+	g.Lock()
+	outs, err := optimize.Run([]*graph.Node{y}, optimize.Options{})
+	g.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := graph.Needed(outs)
+	h := rnd(rand.New(rand.NewSource(4)), tensor.Float32, 3, 40)
+	res := make([][]float32, 4)
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for k := range res {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			env := map[*graph.Node]*tensor.Dense{x: h}
+			if errs[k] = b.Run(order, outs, env); errs[k] == nil {
+				res[k] = env[outs[0]].Float32s()
+			}
+		}()
+	}
+	wg.Wait()
+	for k := range res {
+		if errs[k] != nil {
+			t.Fatal(errs[k])
+		}
+		for i := range res[k] {
+			if math.Float32bits(res[k][i]) != math.Float32bits(res[0][i]) {
+				t.Fatalf("run %d differs at %d: %v vs %v", k, i, res[k][i], res[0][i])
+			}
+		}
 	}
 }
