@@ -101,8 +101,9 @@ func checkLen(dst, src []float32) {
 	}
 }
 
-// exp32sGo is Exp32s in portable Go, with Exp32 inlined by hand (the
-// compiler does not inline it).
+// exp32sGo is Exp32s in portable Go: Exp32 with the polynomial by Estrin's
+// scheme (the CPU overlaps only a few elements, so a shorter dependency
+// chain than Horner's is faster), inlined.
 func exp32sGo(dst, src []float32) {
 	checkLen(dst, src)
 	dst = dst[:len(src)]
@@ -111,15 +112,8 @@ func exp32sGo(dst, src []float32) {
 			dst[i] = float32(math.Exp(float64(x)))
 			continue
 		}
-		t := x*log2e + magic
-		n := t - magic
-		r := x - n*ln2Hi - n*ln2Lo
-		// Estrin's scheme: the CPU overlaps only a few elements, so a
-		// shorter dependency chain than Horner's is faster.
-		r2 := r * r
-		p := ((expC0*r+expC1)*r2+(expC2*r+expC3))*r2 + (expC4*r + expC5)
-		y := p*r2 + r + 1
-		dst[i] = y * math.Float32frombits(uint32(int32(math.Float32bits(t))-magicBits+127)<<23)
+		r, s := expArg(x)
+		dst[i] = expPoly(r) * s
 	}
 }
 
@@ -133,13 +127,8 @@ func expShiftSum32Go(dst, src []float32, shift float32) float32 {
 		if !(x > expMin && x < expMax) {
 			e = float32(math.Exp(float64(x)))
 		} else {
-			t := x*log2e + magic
-			n := t - magic
-			r := x - n*ln2Hi - n*ln2Lo
-			r2 := r * r
-			p := ((expC0*r+expC1)*r2+(expC2*r+expC3))*r2 + (expC4*r + expC5)
-			y := p*r2 + r + 1
-			e = y * math.Float32frombits(uint32(int32(math.Float32bits(t))-magicBits+127)<<23)
+			r, sc := expArg(x)
+			e = expPoly(r) * sc
 		}
 		dst[i] = e
 		s += float64(e)
@@ -151,4 +140,20 @@ func scale32sGo(dst []float32, c float32) {
 	for i := range dst {
 		dst[i] *= c
 	}
+}
+
+// expArg and expPoly are e^x = expPoly(r)·s with r, s = expArg(x) for
+// expMin < x < expMax (no check): the method of Exp32 with the polynomial
+// by Estrin's scheme, as two functions small enough to inline into the Go
+// loops.
+func expArg(x float32) (r, s float32) {
+	t := x*log2e + magic
+	n := t - magic
+	return x - n*ln2Hi - n*ln2Lo, math.Float32frombits(uint32(int32(math.Float32bits(t))-magicBits+127) << 23)
+}
+
+func expPoly(r float32) float32 {
+	r2 := r * r
+	p := ((expC0*r+expC1)*r2+(expC2*r+expC3))*r2 + (expC4*r + expC5)
+	return p*r2 + r + 1
 }

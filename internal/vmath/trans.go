@@ -76,25 +76,42 @@ func Tanh32s(dst, x []float32) {
 		tanh32AVX2(ptr(dst), ptr(x), n)
 		return
 	}
-	for i, v := range x[:n] {
-		dst[i] = Tanh32(v)
-	}
+	tanh32sGo(dst, x)
 }
 
-// Tanh32 is tanh in float32 by the method of the AVX2 kernel: with a = |x|,
+// Tanh32 is tanh in float32 by the method of the kernels: with a = |x|,
 // a + a·a²·P(a²) below 0.625 (Cephes' tanhf), 1 - 2/(e^2a + 1) above, and
 // the sign of x copied onto the result.
 func Tanh32(x float32) float32 {
-	a := float32(math.Abs(float64(x)))
-	var t float32
-	if a < tanhSmall {
-		z := a * a
-		p := (((tanhP0*z+tanhP1)*z+tanhP2)*z+tanhP3)*z + tanhP4
-		t = a + a*(p*z)
-	} else { // NaN too
-		t = 1 - 2/(Exp32(a+a)+1)
+	d := [1]float32{x}
+	tanh32sGo(d[:], d[:])
+	return d[0]
+}
+
+// tanhOne is where tanh rounds to 1 for good (from 9.01 on).
+const tanhOne = 10
+
+func tanh32sGo(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		b := math.Float32bits(v)
+		a := math.Float32frombits(b &^ (1 << 31))
+		var t float32
+		switch {
+		case a < tanhSmall:
+			z := a * a
+			p := (((tanhP0*z+tanhP1)*z+tanhP2)*z+tanhP3)*z + tanhP4
+			t = a + a*(p*z)
+		case a < tanhOne:
+			r, s := expArg(a + a)
+			t = 1 - 2/(expPoly(r)*s+1)
+		case a == a: // +Inf too
+			t = 1
+		default: // NaN
+			t = a
+		}
+		dst[i] = math.Float32frombits(math.Float32bits(t) | b&(1<<31))
 	}
-	return float32(math.Copysign(float64(t), float64(x)))
 }
 
 // Sigmoid32s writes 1/(1+e^-x[i]) to dst[i]; dst and x must have the same
@@ -107,20 +124,35 @@ func Sigmoid32s(dst, x []float32) {
 		sigmoid32AVX2(ptr(dst), ptr(x), n)
 		return
 	}
-	for i, v := range x[:n] {
-		dst[i] = Sigmoid32(v)
-	}
+	sigmoid32sGo(dst, x)
 }
 
 // Sigmoid32 is the logistic function in float32: with e = e^-|x| ≤ 1 (no
 // overflow), 1/(1+e) for x ≥ 0 and e/(1+e) for x < 0, the quotient in
-// float64 so that only e and the last rounding add error.
+// float64 in the Go path so that only e and the last rounding add error.
 func Sigmoid32(x float32) float32 {
-	e := float64(Exp32(-float32(math.Abs(float64(x)))))
-	if x < 0 {
-		return float32(e / (1 + e))
+	d := [1]float32{x}
+	sigmoid32sGo(d[:], d[:])
+	return d[0]
+}
+
+func sigmoid32sGo(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		na := math.Float32frombits(math.Float32bits(v) | 1<<31) // -|v|
+		var e float64
+		if na > expMin {
+			r, s := expArg(na)
+			e = float64(expPoly(r) * s)
+		} else { // subnormal or zero results, -Inf, NaN
+			e = float64(float32(math.Exp(float64(na))))
+		}
+		if v < 0 {
+			dst[i] = float32(e / (1 + e))
+		} else {
+			dst[i] = float32(1 / (1 + e))
+		}
 	}
-	return float32(1 / (1 + e))
 }
 
 // ExpAffine32s writes e^(a·x[i]+b) to dst[i], the argument a·x[i]+b

@@ -132,8 +132,10 @@ func TestTransExhaustive(t *testing.T) {
 	}
 	forEachImpl(t, func(t *testing.T) {
 		for _, f := range transFns {
-			w, h := sweep(t, f, 0, 1<<32, 1, f.maxUlp)
-			t.Logf("%-7s all 2^32 inputs: worst %d ulp; exact %d, 1 ulp %d, 2 ulp %d, worse %d", f.name, w, h[0], h[1], h[2], h[3])
+			t.Run(f.name, func(t *testing.T) {
+				w, h := sweep(t, f, 0, 1<<32, 1, f.maxUlp)
+				t.Logf("%-7s all 2^32 inputs: worst %d ulp; exact %d, 1 ulp %d, 2 ulp %d, worse %d", f.name, w, h[0], h[1], h[2], h[3])
+			})
 		}
 	})
 }
