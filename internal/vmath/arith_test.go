@@ -258,4 +258,3 @@ func TestLengthsDiffer(t *testing.T) {
 		}()
 	}
 }
-
