@@ -2,10 +2,10 @@ package cuda
 
 import (
 	"errors"
-	"sync"
 	"math"
 	"math/rand"
 	"strings"
+	"sync"
 	"testing"
 
 	"gorgonia.org/tensor"
