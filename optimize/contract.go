@@ -14,6 +14,14 @@ import (
 // index is never materialized. Einsum nodes go through the same planner.
 func contract(outs []*graph.Node) ([]*graph.Node, error) {
 	uses := useCounts(outs)
+	// A reduction read only by a transpose (lowering puts loop dims back in
+	// place that way) is best produced in the transpose's order.
+	after := map[*graph.Node][]int{}
+	for _, n := range graph.Needed(outs) {
+		if t, ok := n.Op().(*nodes.TransposeOp); ok && uses[n.Inputs()[0]] == 1 {
+			after[n.Inputs()[0]] = t.Perm
+		}
+	}
 	return rewrite(outs, func(n *graph.Node, in []*graph.Node) *graph.Node {
 		if !graph.IsFloat(n.DType()) {
 			return nil
@@ -23,7 +31,7 @@ func contract(outs []*graph.Node) ([]*graph.Node, error) {
 			if op.Kind != nodes.RedSum && op.Kind != nodes.RedMean {
 				return nil
 			}
-			return contractReduce(n, op, in[0], uses)
+			return contractReduce(n, op, in[0], uses, after[n])
 		case *nodes.EinsumOp:
 			return contractEinsum(op, in)
 		}
@@ -81,7 +89,10 @@ func (e *expander) expand(n *graph.Node, labels []int, root bool) {
 	switch op := n.Op().(type) {
 	case *nodes.Binary:
 		if op.Kind == nodes.BinMul {
-			for _, x := range in {
+			for k, x := range in {
+				if allEqual(x, 1) && slices.Equal(in[1-k].Shape(), n.Shape()) {
+					continue // x·1 (a gradient's seed of ones): no factor
+				}
 				e.expand(x, labels[len(labels)-x.Rank():], false)
 			}
 			return
@@ -197,7 +208,7 @@ func (e *expander) batchMatMul(op *nodes.BatchMatMulOp, a, b *graph.Node, labels
 	e.expand(b, lb, false)
 }
 
-func contractReduce(n *graph.Node, op *nodes.Reduce, x *graph.Node, uses map[*graph.Node]int) *graph.Node {
+func contractReduce(n *graph.Node, op *nodes.Reduce, x *graph.Node, uses map[*graph.Node]int, then []int) *graph.Node {
 	rank := x.Rank()
 	labels := make([]int, rank)
 	e := &expander{uses: uses, size: map[int]int{}, next: rank, scale: 1}
@@ -230,7 +241,14 @@ func contractReduce(n *graph.Node, op *nodes.Reduce, x *graph.Node, uses map[*gr
 			keep = append(keep, l)
 		}
 	}
-	r := plan(squeeze(e.fs, e.size), squeezeLabels(keep, e.size), e.size)
+	want := keep // the order the result is best computed in
+	if len(then) == len(keep) {
+		want = make([]int, len(keep))
+		for j, p := range then {
+			want[j] = keep[p]
+		}
+	}
+	r := plan(squeeze(e.fs, e.size), squeezeLabels(keep, e.size), squeezeLabels(want, e.size), e.size)
 	if !slices.Equal(r.Shape(), n.Shape()) {
 		r = nodes.Reshape(r, n.Shape()...)
 	}
@@ -309,7 +327,7 @@ func contractEinsum(op *nodes.EinsumOp, in []*graph.Node) *graph.Node {
 	for _, c := range op.Output {
 		keep = append(keep, id(c))
 	}
-	return plan(fs, keep, size)
+	return plan(fs, keep, keep, size)
 }
 
 func dup(xs []int) bool {

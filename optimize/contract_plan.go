@@ -8,10 +8,12 @@ import (
 )
 
 // plan contracts factors down to one value with dims keep (in that order),
-// summing every other label. Labels only one factor carries are summed on it
+// summing every other label; the last product is computed with its dims in
+// the order want where operand order allows (a consumer then transposes it
+// there at no cost). Labels only one factor carries are summed on it
 // first; then the pair whose result is smallest is contracted, until one
 // factor is left (greedy, as opt_einsum's default for many operands).
-func plan(fs []factor, keep []int, size map[int]int) *graph.Node {
+func plan(fs []factor, keep, want []int, size map[int]int) *graph.Node {
 	needed := func(l int, skip ...int) bool {
 		if slices.Contains(keep, l) {
 			return true
@@ -55,6 +57,9 @@ func plan(fs []factor, keep []int, size map[int]int) *graph.Node {
 			if needed(l, bi, bj) {
 				out = append(out, l)
 			}
+		}
+		if len(fs) == 2 && !inKeepOrder(pairLabels(a, b, out), want) && inKeepOrder(pairLabels(b, a, out), want) {
+			a, b = b, a // the last product comes out in the order wanted: no transpose
 		}
 		c := pair(a, b, out, size)
 		rest := []factor{c}
@@ -109,6 +114,10 @@ func pair(a, b factor, out []int, size map[int]int) factor {
 		return p
 	}
 	B, M, K, N := prod(batch), prod(freeA), prod(contr), prod(freeB)
+	if len(contr) == 0 && len(freeA) == 0 && len(freeB) == 0 {
+		// Same labels on both sides, none summed: an elementwise product.
+		return factor{nodes.Mul(a.n, permute(b, a.labels).n), slices.Clone(a.labels)}
+	}
 	type choice struct {
 		oa, ob []int
 		ta, tb bool
@@ -132,6 +141,40 @@ func pair(a, b factor, out []int, size map[int]int) factor {
 		dims[k] = size[l]
 	}
 	return factor{nodes.Reshape(nodes.BatchMatMul(am, bm, best.ta, best.tb), dims...), labels}
+}
+
+// pairLabels is the label order pair(a, b, out) produces: batch, a's free
+// labels, b's free labels.
+func pairLabels(a, b factor, out []int) []int {
+	var batch, freeA, freeB []int
+	for _, l := range a.labels {
+		switch {
+		case slices.Contains(b.labels, l) && slices.Contains(out, l):
+			batch = append(batch, l)
+		case !slices.Contains(b.labels, l):
+			freeA = append(freeA, l)
+		}
+	}
+	for _, l := range b.labels {
+		if !slices.Contains(a.labels, l) {
+			freeB = append(freeB, l)
+		}
+	}
+	return cat(batch, freeA, freeB)
+}
+
+// inKeepOrder reports whether the kept labels among ls come in keep's order.
+func inKeepOrder(ls, keep []int) bool {
+	last := -1
+	for _, l := range ls {
+		if k := slices.Index(keep, l); k >= 0 {
+			if k < last {
+				return false
+			}
+			last = k
+		}
+	}
+	return true
 }
 
 // layout orders f's labels as batch, first, second — or batch, second,

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorgonia.org/tensor"
 
+	"github.com/loomtensor/loom/autodiff"
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/nodes"
 	"github.com/loomtensor/loom/optimize"
@@ -110,4 +111,53 @@ func TestSumOverFreeDimKeepsGEMM(t *testing.T) {
 	assert.True(t, isReduce, graph.Format(outs...))
 	r := rand.New(rand.NewSource(5))
 	check(t, y, map[string]*tensor.Dense{"a": randn(r, tensor.Float32, 4, 6, 5), "b": randn(r, tensor.Float32, 4, 5, 3)})
+}
+
+// End to end: the gradient of a shared weight used in a loop, as autodiff
+// builds it (a loop over per-example outer products, summed), optimizes to
+// one GEMM over the batch, never a [B, d, h] value.
+func TestSharedWeightGradientIsOneGEMM(t *testing.T) {
+	const B, d, h = 32, 6, 5
+	g := graph.New()
+	x := g.Input("x", tensor.Float64, B, d)
+	w := g.Input("w", tensor.Float64, d, h)
+	b := g.Axis("b", 0)
+	per := vmap.For(b).Do(func() *graph.Node { return nodes.Tanh(nodes.MatMul(x.At(b, graph.All), w)) })
+	gw := autodiff.Grad(nodes.Sum(per), w)[0]
+	require.NoError(t, g.Err())
+	r := rand.New(rand.NewSource(6))
+	check(t, gw, map[string]*tensor.Dense{"x": randn(r, tensor.Float64, B, d), "w": randn(r, tensor.Float64, d, h)})
+	outs, err := optimize.Run([]*graph.Node{gw}, optimize.Options{Verify: true})
+	require.NoError(t, err)
+	gemms := 0
+	for _, n := range graph.Needed(outs) {
+		assert.Less(t, n.Type().Size(), B*d*h, "materialized %s: %s", n, graph.Format(outs...))
+		switch n.Op().(type) {
+		case *nodes.BatchMatMulOp:
+			gemms++ // the weight's gradient (the forward product is fused)
+		case *nodes.TransposeOp:
+			t.Errorf("xᵀ·G comes out as [h, d] and is transposed: %s", graph.Format(outs...))
+		case *nodes.Binary:
+			t.Errorf("the seed's multiply by ones is left: %s", graph.Format(outs...))
+		}
+	}
+	assert.Equal(t, 1, gemms, graph.Format(outs...))
+}
+
+// Factors left with the same dims and nothing to sum multiply elementwise:
+// no GEMM of 1×1 matrices.
+func TestElementwisePairIsMul(t *testing.T) {
+	g := graph.New()
+	x := g.Input("x", tensor.Float32, 4, 5)
+	y := g.Input("y", tensor.Float32, 4, 5, 3)
+	bx := graph.Apply(&nodes.BroadcastOp{Shape: []int{4, 5, 3}, Dims: []int{0, 1}}, x)
+	s := sumOver(nodes.Mul(bx, y), 2)
+	r := rand.New(rand.NewSource(7))
+	check(t, s, map[string]*tensor.Dense{"x": randn(r, tensor.Float32, 4, 5), "y": randn(r, tensor.Float32, 4, 5, 3)})
+	outs, err := optimize.Run([]*graph.Node{s}, optimize.Options{Verify: true})
+	require.NoError(t, err)
+	for _, n := range graph.Needed(outs) {
+		_, isBMM := n.Op().(*nodes.BatchMatMulOp)
+		assert.False(t, isBMM, graph.Format(outs...))
+	}
 }
