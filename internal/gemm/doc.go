@@ -17,6 +17,11 @@
 //     measured faster (preferBLAS in batch.go): large single GEMMs, and not
 //     at all when our AVX-512 kernels face an OpenBLAS running older kernels.
 //
+// Matrix·vector products (m or n is 1: a batch of them is what a contraction
+// like the essay's D[k,n] plans first) bypass packing: one pass over each
+// matrix with AVX2 dot or axpy kernels (gemv.go, gemv_amd64.s), since a
+// packed GEMM would pad the vector side to a full register tile.
+//
 // Parallelism uses internal/parallel's pool with dynamic hand-out (dynFor in
 // par.go): a large GEMM packs the shared operand once with all workers, then
 // the workers take strips of C; a batch of small GEMMs (attention) hands out
