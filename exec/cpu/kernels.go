@@ -47,6 +47,10 @@ func kernelFor(n *graph.Node) kernel {
 		return take
 	case *graph.Scatter:
 		return scatter
+	case *nodes.CastOp:
+		return cast
+	case *nodes.OuterOp:
+		return outer
 	case *nodes.SolveOp:
 		return solve
 	case *nodes.InvOp:

@@ -345,3 +345,22 @@ func TestGatherTakeScatterKernels(t *testing.T) {
 		}
 	}
 }
+
+func TestCastOuterKernels(t *testing.T) {
+	r := rand.New(rand.NewSource(8))
+	for _, shape := range [][]int{{}, {0}, {7}, {3, 4}, {100, 1000}} {
+		for _, c := range [][2]tensor.Dtype{{tensor.Float32, tensor.Float64}, {tensor.Float64, tensor.Float32}, {tensor.Int64, tensor.Float32}, {tensor.Float32, tensor.Float32}} {
+			g := graph.New()
+			n := nodes.Cast(input(g, c[0], shape), c[1])
+			handled := c[0] != c[1] && c[0] != tensor.Int64
+			same(t, "Cast", n, []*tensor.Dense{randT(r, c[0], shape)}, !handled)
+		}
+	}
+	for _, mn := range [][2]int{{1, 1}, {5, 7}, {0, 3}, {300, 200}} {
+		for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64, tensor.Int64} {
+			g := graph.New()
+			n := nodes.Outer(g.Input("a", dt, mn[0]), g.Input("b", dt, mn[1]))
+			same(t, "Outer", n, []*tensor.Dense{randT(r, dt, mn[:1]), randT(r, dt, mn[1:])}, dt == tensor.Int64)
+		}
+	}
+}
