@@ -127,8 +127,9 @@ func BenchmarkGEMM(b *testing.B) {
 }
 
 // D[k,n] = mean over l,m of A[k,l,m]·B[l,n]·C[k,m], K=64, L=128, M=128,
-// N=64, float32, written as the nested loops of API.md. loom materializes the
-// K×N×L×M product today (contraction planning is a later step); peakMB shows it.
+// N=64, float32, written as the nested loops of API.md. The optimizer plans it
+// as two contractions (a batched matrix·vector product, then one GEMM) and
+// never builds the K×N×L×M product; peakMB shows it.
 func BenchmarkMeanOfProducts(b *testing.B) {
 	const K, L, M, N = 64, 128, 128, 64
 	r := rand.New(rand.NewSource(4))

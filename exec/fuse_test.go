@@ -1,6 +1,7 @@
 package exec_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
 	"strings"
@@ -194,14 +195,14 @@ func TestFusedSpecialValues(t *testing.T) {
 		g := graph.New()
 		x := g.Input("x", dt, rows, n)
 		i := g.Axis("i", 0)
-		for _, red := range []func(*graph.Node) *graph.Node{nodes.LogSumExp, nodes.Max, nodes.Min, nodes.Sum, nodes.Mean, nodes.Softmax, nodes.LogSoftmax} {
+		for ri, red := range []func(*graph.Node) *graph.Node{nodes.LogSumExp, nodes.Max, nodes.Min, nodes.Sum, nodes.Mean, nodes.Softmax, nodes.LogSoftmax} {
 			y := vmap.For(i).Do(func() *graph.Node { return red(nodes.Scale(x.At(i, graph.All), 2)) })
 			y2 := vmap.For(i).Do(func() *graph.Node { return red(nodes.Neg(nodes.Neg(x.At(i, graph.All)))) })
 			feeds := map[string]*tensor.Dense{"x": dense.FromF64(dt, []int{rows, n}, v)}
 			for _, out := range []*graph.Node{y, y2} {
 				want := runWith(t, out, feeds, exec.Reference())
 				got := runWith(t, out, feeds)
-				optest.Close(t, "special values", got, want)
+				optest.Close(t, fmt.Sprintf("special values %v %d", dt, ri), got, want)
 			}
 		}
 	}

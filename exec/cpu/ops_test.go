@@ -129,8 +129,9 @@ func TestReduceKernel(t *testing.T) {
 	}
 }
 
-// NaN wins max and min (and log-sum-exp); ±Inf make log-sum-exp ±Inf; a
-// reduction of -Inf only is -Inf.
+// As the reference (math.Max/Min folds): NaN wins max and min except over
+// +Inf (max) or -Inf (min), and log-sum-exp follows its max; a reduction of
+// -Inf only is -Inf. Mixed NaN and ±Inf runs are checked too.
 func TestReduceKernelSpecials(t *testing.T) {
 	r := rand.New(rand.NewSource(2))
 	for _, shape := range [][]int{{4, 9}, {9, 4}, {3, 5, 7}, {200000}} {
@@ -144,6 +145,9 @@ func TestReduceKernelSpecials(t *testing.T) {
 					}
 				}
 				v[len(v)/2] = special
+				if r.Intn(2) == 0 { // a NaN and an infinity in one run
+					v[len(v)/3], v[len(v)-1] = math.NaN(), math.Inf(1-2*r.Intn(2))
+				}
 				x = dense.FromF64(dt, shape, v)
 				for _, kind := range []nodes.ReduceKind{nodes.RedSum, nodes.RedMax, nodes.RedMin, nodes.RedLogSumExp} {
 					for _, axes := range [][]int{nil, {0}, {len(shape) - 1}} {

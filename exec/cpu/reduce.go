@@ -300,20 +300,32 @@ func ext0[T float](kind nodes.ReduceKind) T {
 	return T(math.Inf(-1))
 }
 
-// extOf is max or min of m and v, NaN if either is.
+// extOf is max or min of m and v as math.Max or math.Min give it.
 func extOf[T float](kind nodes.ReduceKind, m, v T) T {
-	if v != v || (kind == nodes.RedMax && v > m) || (kind == nodes.RedMin && v < m) {
+	inf := T(math.Inf(1)) // the reference folds with math.Max/Min: ±Inf beats NaN
+	if kind == nodes.RedMin {
+		inf = -inf
+	}
+	switch {
+	case m == inf || v == inf:
+		return inf
+	case v != v:
+		return v
+	case m != m:
+		return m
+	case kind == nodes.RedMax && v > m, kind == nodes.RedMin && v < m:
 		return v
 	}
 	return m
 }
 
-// extRun folds a run into m; once m is NaN it stays NaN. The bulk of a
+// extRun folds a run into m as the reference does (math.Max or math.Min:
+// +Inf, or -Inf for min, beats NaN, and NaN beats the rest). The bulk of a
 // long run goes through the AVX kernel, which tracks NaNs apart from the
-// max (VMAXPS would drop them).
+// max (VMAXPS would drop them); a run with a NaN takes the exact fold.
 func extRun[T float](kind nodes.ReduceKind, v []T, m T) T {
 	if m != m {
-		return m
+		return extFold(kind, v, m)
 	}
 	if reduceAVX2 {
 		var e float64
@@ -332,7 +344,7 @@ func extRun[T float](kind nodes.ReduceKind, v []T, m T) T {
 			}
 		}
 		if nan {
-			return T(math.NaN())
+			return extFold(kind, v, m)
 		}
 		if nv > 0 {
 			m = extOf(kind, m, T(e))
@@ -340,21 +352,29 @@ func extRun[T float](kind nodes.ReduceKind, v []T, m T) T {
 		}
 	}
 	if kind == nodes.RedMax {
-		for _, x := range v {
+		for k, x := range v {
 			if x > m {
 				m = x
 			} else if x != x {
-				return x
+				return extFold(kind, v[k:], m)
 			}
 		}
 		return m
 	}
-	for _, x := range v {
+	for k, x := range v {
 		if x < m {
 			m = x
 		} else if x != x {
-			return x
+			return extFold(kind, v[k:], m)
 		}
+	}
+	return m
+}
+
+// extFold is extRun one element at a time, for runs holding a NaN.
+func extFold[T float](kind nodes.ReduceKind, v []T, m T) T {
+	for _, x := range v {
+		m = extOf(kind, m, x)
 	}
 	return m
 }

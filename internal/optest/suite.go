@@ -250,7 +250,11 @@ func Close(t *testing.T, what string, got, want *tensor.Dense) {
 	}
 	g, w := dense.F64(got), dense.F64(want)
 	for k := range g {
-		if math.IsNaN(w[k]) && math.IsNaN(g[k]) {
+		if math.IsNaN(w[k]) || math.IsNaN(g[k]) || math.IsInf(w[k], 0) {
+			// NaN and ±Inf must match exactly: |diff| > tol is false for NaN.
+			if !(math.IsNaN(w[k]) && math.IsNaN(g[k])) && g[k] != w[k] {
+				t.Fatalf("%s: element %d = %v, want %v", what, k, g[k], w[k])
+			}
 			continue
 		}
 		if d := math.Abs(g[k] - w[k]); d > tol*math.Max(1, math.Abs(w[k])) {
