@@ -187,7 +187,7 @@ func (e *Expr) at() (string, error) {
 	if e.anyStrided() {
 		rank := max(len(e.Shape), 1)
 		fmt.Fprintf(&b, "  i64 c[%d];\n  i64 r = i;\n", rank)
-		fmt.Fprintf(&b, "  for (int d = %d; d >= 0; d--) { c[d] = r %% p.shape[d]; r /= p.shape[d]; }\n", rank-1)
+		fmt.Fprintf(&b, "#pragma unroll\n  for (int d = %d; d >= 0; d--) { c[d] = r %% p.shape[d]; r /= p.shape[d]; }\n", rank-1)
 	}
 	for k, ins := range e.Code {
 		v, err := e.instr(ins)

@@ -63,6 +63,7 @@ extern "C" __global__ void __launch_bounds__(%[3]d) copy(const cp_p p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {
     i64 q = i, so = p.soff, dof = p.doff;
+#pragma unroll
     for (int d = %[4]d; d >= 0; d--) { const i64 k = q %% p.shape[d]; q /= p.shape[d]; so += k * p.ss[d]; dof += k * p.ds[d]; }
     p.dst[dof] = p.src[so];
   }
@@ -156,6 +157,7 @@ extern "C" __global__ void __launch_bounds__(%[3]d) take(const tk_p p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {
     i64 q = i, xo = 0, io = 0;
+#pragma unroll
     for (int d = %[4]d; d >= 0; d--) { const i64 k = q %% p.shape[d]; q /= p.shape[d]; xo += k * p.xc[d]; io += k * p.ic[d]; }
     const i64 v = p.idx[io];
     if (v < 0 || v >= p.d) {
@@ -217,6 +219,7 @@ extern "C" __global__ void __launch_bounds__(%[2]d) gemm_ptrs(const gp_p p) {
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.batch; i += step) {
     i64 q = i;
     u64 a = p.a, b = p.b, c = p.c;
+#pragma unroll
     for (int d = %[3]d; d >= 0; d--) { const i64 k = q %% p.shape[d]; q /= p.shape[d]; a += k * p.as[d]; b += k * p.bs[d]; c += k * p.cs[d]; }
     p.pa[i] = a; p.pb[i] = b; p.pc[i] = c;
   }

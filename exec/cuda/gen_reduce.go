@@ -155,13 +155,14 @@ func (r reduction) Source() (string, error) {
 	b.WriteString("  const i64 n = p.nred;\n  const i64 step = (i64)blockDim.x * gridDim.x;\n")
 	b.WriteString("  for (i64 o = (i64)blockIdx.x * blockDim.x + threadIdx.x; o < p.nout; o += step) {\n")
 	b.WriteString("    i64 base = 0, q = o;\n")
-	fmt.Fprintf(&b, "    for (int d = %d; d >= 0; d--) { base += (q %% p.ks[d]) * p.kst[d]; q /= p.ks[d]; }\n", nk-1)
+	fmt.Fprintf(&b, "#pragma unroll\n    for (int d = %d; d >= 0; d--) { base += (q %% p.ks[d]) * p.kst[d]; q /= p.ks[d]; }\n", nk-1)
 	walk := func(body string) string {
 		return fmt.Sprintf(`    {
       i64 c[%[1]d] = {0};
       i64 off = base;
       for (i64 j = 0; j < n; j++) {
         %[2]s
+#pragma unroll
         for (int d = %[3]d; d >= 0; d--) { off += p.rst[d]; if (++c[d] < p.rs[d]) break; off -= p.rs[d] * p.rst[d]; c[d] = 0; }
       }
     }

@@ -58,6 +58,7 @@ extern "C" __global__ void __launch_bounds__(%[3]d) solve(const sv_p p) {
   for (i64 t = (i64)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += step) {
     const i64 s = t / p.k, col = t %% p.k;
     i64 q = s, ao = 0, bo = 0;
+#pragma unroll
     for (int d = %[5]d; d >= 0; d--) { const i64 c = q %% p.shape[d]; q /= p.shape[d]; ao += c * p.ast[d]; bo += c * p.bst[d]; }
     double m[N * N], y[N];
     double big = 0.0;

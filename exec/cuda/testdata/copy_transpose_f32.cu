@@ -28,6 +28,7 @@ extern "C" __global__ void __launch_bounds__(256) copy(const cp_p p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {
     i64 q = i, so = p.soff, dof = p.doff;
+#pragma unroll
     for (int d = 2; d >= 0; d--) { const i64 k = q % p.shape[d]; q /= p.shape[d]; so += k * p.ss[d]; dof += k * p.ds[d]; }
     p.dst[dof] = p.src[so];
   }

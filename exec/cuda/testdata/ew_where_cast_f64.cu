@@ -37,6 +37,7 @@ struct P {
 __device__ __forceinline__ double ex_at(const P& p, i64 i) {
   i64 c[2];
   i64 r = i;
+#pragma unroll
   for (int d = 1; d >= 0; d--) { c[d] = r % p.shape[d]; r /= p.shape[d]; }
   const double t0 = p.a0[i];
   const double t1 = p.a1[i % p.m1];

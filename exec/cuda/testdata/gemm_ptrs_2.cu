@@ -29,6 +29,7 @@ extern "C" __global__ void __launch_bounds__(256) gemm_ptrs(const gp_p p) {
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.batch; i += step) {
     i64 q = i;
     u64 a = p.a, b = p.b, c = p.c;
+#pragma unroll
     for (int d = 1; d >= 0; d--) { const i64 k = q % p.shape[d]; q /= p.shape[d]; a += k * p.as[d]; b += k * p.bs[d]; c += k * p.cs[d]; }
     p.pa[i] = a; p.pb[i] = b; p.pc[i] = c;
   }

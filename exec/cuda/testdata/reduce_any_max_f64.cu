@@ -45,6 +45,7 @@ extern "C" __global__ void __launch_bounds__(256) reduce_any(const P p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
   for (i64 o = (i64)blockIdx.x * blockDim.x + threadIdx.x; o < p.nout; o += step) {
     i64 base = 0, q = o;
+#pragma unroll
     for (int d = 0; d >= 0; d--) { base += (q % p.ks[d]) * p.kst[d]; q /= p.ks[d]; }
     double a = -__longlong_as_double(0x7ff0000000000000ll);
     {
@@ -52,6 +53,7 @@ extern "C" __global__ void __launch_bounds__(256) reduce_any(const P p) {
       i64 off = base;
       for (i64 j = 0; j < n; j++) {
         a = comb(a, (double)ex_at(p, off));
+#pragma unroll
         for (int d = 1; d >= 0; d--) { off += p.rst[d]; if (++c[d] < p.rs[d]) break; off -= p.rs[d] * p.rst[d]; c[d] = 0; }
       }
     }

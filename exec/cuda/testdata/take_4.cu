@@ -28,6 +28,7 @@ extern "C" __global__ void __launch_bounds__(256) take(const tk_p p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {
     i64 q = i, xo = 0, io = 0;
+#pragma unroll
     for (int d = 1; d >= 0; d--) { const i64 k = q % p.shape[d]; q /= p.shape[d]; xo += k * p.xc[d]; io += k * p.ic[d]; }
     const i64 v = p.idx[io];
     if (v < 0 || v >= p.d) {
