@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/loomtensor/loom/internal/vmath"
 	"github.com/loomtensor/loom/nodes"
@@ -306,20 +307,32 @@ func fmin[T float](a, b T) T {
 }
 
 func mask[T float](b bool) T {
-	if b {
-		return 1
-	}
-	return 0
+	return T(b2u(b))
 }
 
-// vWhere is d = a where m is nonzero, else b.
+// b2u is b as 0 or 1 without a branch: comparisons of random data would
+// mispredict half the time.
+func b2u(b bool) uint8 { return *(*uint8)(unsafe.Pointer(&b)) }
+
+// vWhere is d = a where m is nonzero, else b. It selects bits, not
+// branches (random masks mispredict half the time), and keeps NaN and
+// ±Inf in the unselected side out of the result.
 func vWhere[T float](d, m, a, b []T) {
 	m, a, b = m[:len(d)], a[:len(d)], b[:len(d)]
-	for i := range d {
-		if m[i] != 0 {
-			d[i] = a[i]
-		} else {
-			d[i] = b[i]
+	switch d := any(d).(type) {
+	case []float32:
+		m, a, b := any(m).([]float32), any(a).([]float32), any(b).([]float32)
+		for i := range d {
+			mb := int32(math.Float32bits(m[i]) &^ (1 << 31)) // 0 only for ±0
+			k := uint32((mb | -mb) >> 31)                    // all ones when m[i] != 0
+			d[i] = math.Float32frombits(math.Float32bits(a[i])&k | math.Float32bits(b[i])&^k)
+		}
+	case []float64:
+		m, a, b := any(m).([]float64), any(a).([]float64), any(b).([]float64)
+		for i := range d {
+			mb := int64(math.Float64bits(m[i]) &^ (1 << 63))
+			k := uint64((mb | -mb) >> 63)
+			d[i] = math.Float64frombits(math.Float64bits(a[i])&k | math.Float64bits(b[i])&^k)
 		}
 	}
 }
