@@ -6,6 +6,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/loomtensor/loom/autodiff"
 	"github.com/loomtensor/loom/exec"
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
@@ -99,20 +100,58 @@ func slices2(a, b []int) bool {
 	return true
 }
 
+var fuzzSeeds = [][]byte{
+	{2, 0, 1, 5, 2, 0, 3, 3, 0},
+	{7, 0, 1, 8, 2, 0, 9, 3, 3},
+	{4, 1, 0, 6, 2, 0, 1, 3, 2, 0, 4, 4},
+	{5, 0, 0, 5, 1, 1, 2, 2, 3, 6, 4, 0},
+	{8, 1, 0, 1, 2, 2, 3, 3, 3, 0, 4, 4, 7, 0, 1},
+	{1, 0, 0, 2, 2, 1, 4, 3, 3, 5, 4, 4, 6, 5, 5, 9, 6, 6},
+}
+
 // FuzzOptimizedMatchesReference: any program the generator builds gives the
 // same result optimized on the CPU as in the reference interpreter. The seed
 // corpus runs in make test; go test -fuzz explores further.
 func FuzzOptimizedMatchesReference(f *testing.F) {
-	for _, seed := range [][]byte{
-		{2, 0, 1, 5, 2, 0, 3, 3, 0},
-		{7, 0, 1, 8, 2, 0, 9, 3, 3},
-		{4, 1, 0, 6, 2, 0, 1, 3, 2, 0, 4, 4},
-		{5, 0, 0, 5, 1, 1, 2, 2, 3, 6, 4, 0},
-		{8, 1, 0, 1, 2, 2, 3, 3, 3, 0, 4, 4, 7, 0, 1},
-		{1, 0, 0, 2, 2, 1, 4, 3, 3, 5, 4, 4, 6, 5, 5, 9, 6, 6},
-	} {
+	for _, seed := range fuzzSeeds {
 		f.Add(seed)
 	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g, out := buildRandom(data)
+		if g.Err() != nil {
+			t.Skip(g.Err())
+		}
+		sameOptimized(t, []*graph.Node{out}, fuzzFeeds())
+	})
+}
+
+// FuzzGradientsMatchReference: the gradient of any program the generator
+// builds (through its loops, gathers and softmaxes) builds without error and
+// gives the same values optimized on the CPU as in the reference interpreter.
+func FuzzGradientsMatchReference(f *testing.F) {
+	for _, seed := range fuzzSeeds {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g, out := buildRandom(data)
+		if g.Err() != nil {
+			t.Skip(g.Err())
+		}
+		var wrt []*graph.Node // x and y: the float inputs
+		for _, in := range g.Inputs() {
+			if graph.IsFloat(in.DType()) {
+				wrt = append(wrt, in)
+			}
+		}
+		grads := autodiff.Grad(nodes.Sum(nodes.Mul(out, out)), wrt...)
+		if err := g.Err(); err != nil {
+			t.Fatalf("Grad: %v\n%s", err, graph.Format(out))
+		}
+		sameOptimized(t, grads, fuzzFeeds())
+	})
+}
+
+func fuzzFeeds() map[string]*tensor.Dense {
 	xs := seq(tensor.Float64, 4, 3)
 	ys := seq(tensor.Float64, 3, 4)
 	for k, v := range xs.Float64s() {
@@ -121,29 +160,30 @@ func FuzzOptimizedMatchesReference(f *testing.F) {
 	for k, v := range ys.Float64s() {
 		ys.Float64s()[k] = math.Cos(v) / 2
 	}
-	feeds := map[string]*tensor.Dense{"x": xs, "y": ys, "k": dense.FromI64(nil, []int64{2})}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		g, out := buildRandom(data)
-		if g.Err() != nil {
-			t.Skip(g.Err())
+	return map[string]*tensor.Dense{"x": xs, "y": ys, "k": dense.FromI64(nil, []int64{2})}
+}
+
+// sameOptimized runs outs on the reference and optimized (with invariant
+// checks after every pass) and fails t unless they agree.
+func sameOptimized(t *testing.T, outs []*graph.Node, feeds map[string]*tensor.Dense) {
+	var res [2][]*tensor.Dense
+	for k, opt := range []exec.Option{exec.Reference(), exec.Debug("")} {
+		p, err := exec.Compile(outs, opt)
+		if err != nil {
+			t.Fatalf("compile: %v\n%s", err, graph.Format(outs...))
 		}
-		var res [2]*tensor.Dense
-		for k, opt := range []exec.Option{exec.Reference(), exec.Debug("")} {
-			p, err := exec.Compile([]*graph.Node{out}, opt)
-			if err != nil {
-				t.Fatalf("compile: %v\n%s", err, graph.Format(out))
-			}
-			r, err := p.Run(feeds)
-			if err != nil {
-				t.Fatalf("run: %v", err)
-			}
-			res[k] = r[0]
+		r, err := p.Run(feeds)
+		if err != nil {
+			t.Fatalf("run: %v", err)
 		}
-		w, got := dense.F64(res[0]), dense.F64(res[1])
+		res[k] = r
+	}
+	for o := range outs {
+		w, got := dense.F64(res[0][o]), dense.F64(res[1][o])
 		for k := range w {
-			if math.Abs(w[k]-got[k]) > 1e-9*math.Max(1, math.Abs(w[k])) {
-				t.Fatalf("element %d: optimized %v, reference %v\n%s", k, got[k], w[k], graph.Format(out))
+			if math.Abs(w[k]-got[k]) > 1e-9*math.Max(1, math.Abs(w[k])) || math.IsNaN(got[k]) != math.IsNaN(w[k]) {
+				t.Fatalf("output %d element %d: optimized %v, reference %v\n%s", o, k, got[k], w[k], graph.Format(outs...))
 			}
 		}
-	})
+	}
 }
