@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"os"
 	"runtime"
-	"sync"
 	"testing"
 )
 
@@ -184,57 +182,7 @@ func TestExp32sAccuracy(t *testing.T) {
 	})
 }
 
-// TestExp32sExhaustive checks all 2^32 inputs: VMATH_EXHAUSTIVE=1 go test
-// -run Exhaustive (a minute or more on 2 cores).
-func TestExp32sExhaustive(t *testing.T) {
-	if os.Getenv("VMATH_EXHAUSTIVE") == "" {
-		t.Skip("set VMATH_EXHAUSTIVE=1")
-	}
-	forEachImpl(t, func(t *testing.T) {
-		const chunk = 1 << 20
-		var mu sync.Mutex
-		var worst int64
-		var hist [3]int
-		var wg sync.WaitGroup
-		next := make(chan uint64)
-		for range runtime.GOMAXPROCS(0) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				xs := make([]float32, chunk)
-				dst := make([]float32, chunk)
-				for base := range next {
-					for i := range xs {
-						xs[i] = math.Float32frombits(uint32(base + uint64(i)))
-					}
-					Exp32s(dst, xs)
-					var w int64
-					var h [3]int
-					for i, x := range xs {
-						u := expErr(dst[i], x)
-						if u > 1 {
-							t.Errorf("e^%v (%#08x) = %v, want %v (%d ulp)", x, math.Float32bits(x), dst[i], expRef(x), u)
-						}
-						w = max(w, u)
-						h[min(u, 2)]++
-					}
-					mu.Lock()
-					worst = max(worst, w)
-					for i := range h {
-						hist[i] += h[i]
-					}
-					mu.Unlock()
-				}
-			}()
-		}
-		for b := uint64(0); b < 1<<32; b += chunk {
-			next <- b
-		}
-		close(next)
-		wg.Wait()
-		t.Logf("all 2^32 inputs: worst %d ulp; exact %d, 1 ulp %d, worse %d", worst, hist[0], hist[1], hist[2])
-	})
-}
+// All 2^32 inputs of Exp32s: TestTransExhaustive (trans_test.go).
 
 func TestLengths(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {

@@ -24,8 +24,8 @@ const (
 )
 
 // Log32s writes log(x[i]) to dst[i]; dst and x must have the same length
-// and dst may be x. Every result is within 2 ulp of float32(math.Log(x))
-// (the tests measure 1 on both paths), subnormal x included; log(+Inf) =
+// and dst may be x. Every result is within 1 ulp of float32(math.Log(x))
+// (all 2^32 inputs checked, both paths), subnormal x included; log(+Inf) =
 // +Inf, log(±0) = -Inf, log(x < 0) = NaN, log(NaN) = NaN.
 func Log32s(dst, x []float32) {
 	n := same2(dst, x)
@@ -67,9 +67,9 @@ func Log32(x float32) float32 {
 }
 
 // Tanh32s writes tanh(x[i]) to dst[i]; dst and x must have the same length
-// and dst may be x. Every result is within 2 ulp of
-// float32(math.Tanh(x)), with tanh(±0) = ±0, tanh(x) = x for tiny x,
-// tanh(±Inf) = ±1 and NaN for NaN.
+// and dst may be x. Every result is within 1 ulp of float32(math.Tanh(x))
+// (all 2^32 inputs checked, both paths), with tanh(±0) = ±0, tanh(x) = x
+// for tiny x, tanh(±Inf) = ±1 and NaN for NaN.
 func Tanh32s(dst, x []float32) {
 	n := same2(dst, x)
 	if useAVX2 {
@@ -116,8 +116,10 @@ func tanh32sGo(dst, x []float32) {
 
 // Sigmoid32s writes 1/(1+e^-x[i]) to dst[i]; dst and x must have the same
 // length and dst may be x. Every result is within 2 ulp of the float64
-// logistic function rounded to float32, with no overflow anywhere: σ(+Inf)
-// = 1, σ(-Inf) = 0, and for x < -87.3 the (subnormal) value e^x.
+// logistic function rounded to float32 (all 2^32 inputs checked: the AVX2
+// path is 2 ulp off for 36073 of them, 1 ulp for 2.7%; the Go path, which
+// divides in float64, at most 1 ulp), with no overflow anywhere: σ(+Inf) =
+// 1, σ(-Inf) = 0, and for x < -87.3 the (subnormal) value e^x.
 func Sigmoid32s(dst, x []float32) {
 	n := same2(dst, x)
 	if useAVX2 {
