@@ -12,8 +12,8 @@
 //   - Exp32s, ExpShiftSum32, ExpAffine32s: within 1 ulp of
 //     float32(math.Exp(float64(x))).
 //   - Log32s, Tanh32s: within 1 ulp of the float64 function rounded to
-//     float32; Sigmoid32s within 2 ulp (1 on the Go path). The special
-//     values are exact.
+//     float32; Sigmoid32s within 2 ulp (2 for just two inputs, see there).
+//     The special values are exact.
 //
 //   - Add, Sub, Mul, Div, Sqrt, Neg, Abs, Max, Min, Relu and their scalar
 //     forms: exact (IEEE results, Go's rules for max and min).

@@ -132,17 +132,18 @@
 	VBLENDVPS   S, Q, P, P; \
 	VORPS       X, P, P
 
-// SIGMOID8 leaves 1/(1+e^-X) in P; X, V, T, Q, B are clobbered; Y15, Y14
+// SIGMOID8 leaves 1/(1+e^-X) in Q; X, V, T, P, B are clobbered; Y15, Y14
 // as for EXP8, Y13 = 1.5·2^23 and Y12 = 1. With e = e^-|x| ≤ 1, which
 // cannot overflow:
 //
 //	x ≥ 0: 1/(1+e)
 //	x < 0: e/(1+e)                   (= e^x, subnormal for x < -87.3)
 //
-// The rounding of d = 1+e alone can cost 1 ulp of a result just below a
-// power of 2, so it is compensated: err = (1-d)+e is exact, and the
-// quotient q = num/d is corrected to q - q·err/d (1/d from VRCPPS is
-// plenty for a correction of relative size 2^-24).
+// Rounding 1+e and then the quotient could cost 1.5 ulp besides e's own
+// error, so both are compensated: with d = 1+e rounded, err = (1-d)+e is
+// exact; q = num/d rounded leaves the exact remainder num - q·d (an FMA),
+// and q + (num - q·d - q·err)/d is num/(1+e) to well under an ulp. The
+// correction is small, so 1/d from VRCPPS (12 bits) is plenty.
 #define SIGMOID8(X, V, T, P, Q, B) \
 	VMOVAPS      X, V; \
 	VORPS        K_SIGN, X, X; \
@@ -152,10 +153,12 @@
 	VADDPS       P, X, X; \
 	VXORPS       K_SIGN, V, V; \
 	VBLENDVPS    V, Y12, P, P; \
-	VDIVPS       T, P, P; \
+	VDIVPS       T, P, Q; \
+	VMOVAPS      P, B; \
+	VFNMADD231PS Q, T, B; \
+	VFNMADD231PS Q, X, B; \
 	VRCPPS       T, V; \
-	VMULPS       V, X, X; \
-	VFNMADD231PS X, P, P
+	VFMADD231PS  B, V, Q
 
 // EXPAFF leaves e^(A·X+B) in P, the argument rounded once (an FMA): the
 // same as Affine32s then Exp32s. Registers as in EXP8.
