@@ -73,208 +73,202 @@ DATA ·consts+328(SB)/8, $0x7fffffffffffffff
 DATA ·consts+336(SB)/8, $0x7fffffffffffffff
 DATA ·consts+344(SB)/8, $0x7fffffffffffffff
 
-// ONE64
-DATA ·consts+352(SB)/8, $0x3ff0000000000000
-DATA ·consts+360(SB)/8, $0x3ff0000000000000
-DATA ·consts+368(SB)/8, $0x3ff0000000000000
-DATA ·consts+376(SB)/8, $0x3ff0000000000000
-
 // INF
-DATA ·consts+384(SB)/8, $0x7f8000007f800000
-DATA ·consts+392(SB)/8, $0x7f8000007f800000
-DATA ·consts+400(SB)/8, $0x7f8000007f800000
-DATA ·consts+408(SB)/8, $0x7f8000007f800000
+DATA ·consts+352(SB)/8, $0x7f8000007f800000
+DATA ·consts+360(SB)/8, $0x7f8000007f800000
+DATA ·consts+368(SB)/8, $0x7f8000007f800000
+DATA ·consts+376(SB)/8, $0x7f8000007f800000
 
 // NINF
-DATA ·consts+416(SB)/8, $0xff800000ff800000
-DATA ·consts+424(SB)/8, $0xff800000ff800000
-DATA ·consts+432(SB)/8, $0xff800000ff800000
-DATA ·consts+440(SB)/8, $0xff800000ff800000
+DATA ·consts+384(SB)/8, $0xff800000ff800000
+DATA ·consts+392(SB)/8, $0xff800000ff800000
+DATA ·consts+400(SB)/8, $0xff800000ff800000
+DATA ·consts+408(SB)/8, $0xff800000ff800000
 
 // EXPLO
-DATA ·consts+448(SB)/8, $0xc2dc0000c2dc0000
-DATA ·consts+456(SB)/8, $0xc2dc0000c2dc0000
-DATA ·consts+464(SB)/8, $0xc2dc0000c2dc0000
-DATA ·consts+472(SB)/8, $0xc2dc0000c2dc0000
+DATA ·consts+416(SB)/8, $0xc2dc0000c2dc0000
+DATA ·consts+424(SB)/8, $0xc2dc0000c2dc0000
+DATA ·consts+432(SB)/8, $0xc2dc0000c2dc0000
+DATA ·consts+440(SB)/8, $0xc2dc0000c2dc0000
 
 // EXPHI
-DATA ·consts+480(SB)/8, $0x42b4000042b40000
-DATA ·consts+488(SB)/8, $0x42b4000042b40000
-DATA ·consts+496(SB)/8, $0x42b4000042b40000
-DATA ·consts+504(SB)/8, $0x42b4000042b40000
+DATA ·consts+448(SB)/8, $0x42b4000042b40000
+DATA ·consts+456(SB)/8, $0x42b4000042b40000
+DATA ·consts+464(SB)/8, $0x42b4000042b40000
+DATA ·consts+472(SB)/8, $0x42b4000042b40000
 
 // MAGIC
-DATA ·consts+512(SB)/8, $0x4b4000004b400000
-DATA ·consts+520(SB)/8, $0x4b4000004b400000
-DATA ·consts+528(SB)/8, $0x4b4000004b400000
-DATA ·consts+536(SB)/8, $0x4b4000004b400000
+DATA ·consts+480(SB)/8, $0x4b4000004b400000
+DATA ·consts+488(SB)/8, $0x4b4000004b400000
+DATA ·consts+496(SB)/8, $0x4b4000004b400000
+DATA ·consts+504(SB)/8, $0x4b4000004b400000
 
 // LOG2E
-DATA ·consts+544(SB)/8, $0x3fb8aa3b3fb8aa3b
-DATA ·consts+552(SB)/8, $0x3fb8aa3b3fb8aa3b
-DATA ·consts+560(SB)/8, $0x3fb8aa3b3fb8aa3b
-DATA ·consts+568(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA ·consts+512(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA ·consts+520(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA ·consts+528(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA ·consts+536(SB)/8, $0x3fb8aa3b3fb8aa3b
 
 // LN2HI
-DATA ·consts+576(SB)/8, $0x3f3180003f318000
-DATA ·consts+584(SB)/8, $0x3f3180003f318000
-DATA ·consts+592(SB)/8, $0x3f3180003f318000
-DATA ·consts+600(SB)/8, $0x3f3180003f318000
+DATA ·consts+544(SB)/8, $0x3f3180003f318000
+DATA ·consts+552(SB)/8, $0x3f3180003f318000
+DATA ·consts+560(SB)/8, $0x3f3180003f318000
+DATA ·consts+568(SB)/8, $0x3f3180003f318000
 
 // LN2LO
-DATA ·consts+608(SB)/8, $0xb95e8083b95e8083
-DATA ·consts+616(SB)/8, $0xb95e8083b95e8083
-DATA ·consts+624(SB)/8, $0xb95e8083b95e8083
-DATA ·consts+632(SB)/8, $0xb95e8083b95e8083
+DATA ·consts+576(SB)/8, $0xb95e8083b95e8083
+DATA ·consts+584(SB)/8, $0xb95e8083b95e8083
+DATA ·consts+592(SB)/8, $0xb95e8083b95e8083
+DATA ·consts+600(SB)/8, $0xb95e8083b95e8083
 
 // EXPC0
-DATA ·consts+640(SB)/8, $0x3950696739506967
-DATA ·consts+648(SB)/8, $0x3950696739506967
-DATA ·consts+656(SB)/8, $0x3950696739506967
-DATA ·consts+664(SB)/8, $0x3950696739506967
+DATA ·consts+608(SB)/8, $0x3950696739506967
+DATA ·consts+616(SB)/8, $0x3950696739506967
+DATA ·consts+624(SB)/8, $0x3950696739506967
+DATA ·consts+632(SB)/8, $0x3950696739506967
 
 // EXPC1
-DATA ·consts+672(SB)/8, $0x3ab743ce3ab743ce
-DATA ·consts+680(SB)/8, $0x3ab743ce3ab743ce
-DATA ·consts+688(SB)/8, $0x3ab743ce3ab743ce
-DATA ·consts+696(SB)/8, $0x3ab743ce3ab743ce
+DATA ·consts+640(SB)/8, $0x3ab743ce3ab743ce
+DATA ·consts+648(SB)/8, $0x3ab743ce3ab743ce
+DATA ·consts+656(SB)/8, $0x3ab743ce3ab743ce
+DATA ·consts+664(SB)/8, $0x3ab743ce3ab743ce
 
 // EXPC2
-DATA ·consts+704(SB)/8, $0x3c0889083c088908
-DATA ·consts+712(SB)/8, $0x3c0889083c088908
-DATA ·consts+720(SB)/8, $0x3c0889083c088908
-DATA ·consts+728(SB)/8, $0x3c0889083c088908
+DATA ·consts+672(SB)/8, $0x3c0889083c088908
+DATA ·consts+680(SB)/8, $0x3c0889083c088908
+DATA ·consts+688(SB)/8, $0x3c0889083c088908
+DATA ·consts+696(SB)/8, $0x3c0889083c088908
 
 // EXPC3
-DATA ·consts+736(SB)/8, $0x3d2aa9c13d2aa9c1
-DATA ·consts+744(SB)/8, $0x3d2aa9c13d2aa9c1
-DATA ·consts+752(SB)/8, $0x3d2aa9c13d2aa9c1
-DATA ·consts+760(SB)/8, $0x3d2aa9c13d2aa9c1
+DATA ·consts+704(SB)/8, $0x3d2aa9c13d2aa9c1
+DATA ·consts+712(SB)/8, $0x3d2aa9c13d2aa9c1
+DATA ·consts+720(SB)/8, $0x3d2aa9c13d2aa9c1
+DATA ·consts+728(SB)/8, $0x3d2aa9c13d2aa9c1
 
 // EXPC4
-DATA ·consts+768(SB)/8, $0x3e2aaaaa3e2aaaaa
-DATA ·consts+776(SB)/8, $0x3e2aaaaa3e2aaaaa
-DATA ·consts+784(SB)/8, $0x3e2aaaaa3e2aaaaa
-DATA ·consts+792(SB)/8, $0x3e2aaaaa3e2aaaaa
+DATA ·consts+736(SB)/8, $0x3e2aaaaa3e2aaaaa
+DATA ·consts+744(SB)/8, $0x3e2aaaaa3e2aaaaa
+DATA ·consts+752(SB)/8, $0x3e2aaaaa3e2aaaaa
+DATA ·consts+760(SB)/8, $0x3e2aaaaa3e2aaaaa
 
 // EXPC5
-DATA ·consts+800(SB)/8, $0x3f0000003f000000
-DATA ·consts+808(SB)/8, $0x3f0000003f000000
-DATA ·consts+816(SB)/8, $0x3f0000003f000000
-DATA ·consts+824(SB)/8, $0x3f0000003f000000
+DATA ·consts+768(SB)/8, $0x3f0000003f000000
+DATA ·consts+776(SB)/8, $0x3f0000003f000000
+DATA ·consts+784(SB)/8, $0x3f0000003f000000
+DATA ·consts+792(SB)/8, $0x3f0000003f000000
 
 // MINNORM
-DATA ·consts+832(SB)/8, $0x0080000000800000
-DATA ·consts+840(SB)/8, $0x0080000000800000
-DATA ·consts+848(SB)/8, $0x0080000000800000
-DATA ·consts+856(SB)/8, $0x0080000000800000
+DATA ·consts+800(SB)/8, $0x0080000000800000
+DATA ·consts+808(SB)/8, $0x0080000000800000
+DATA ·consts+816(SB)/8, $0x0080000000800000
+DATA ·consts+824(SB)/8, $0x0080000000800000
 
 // TWO23
-DATA ·consts+864(SB)/8, $0x4b0000004b000000
-DATA ·consts+872(SB)/8, $0x4b0000004b000000
-DATA ·consts+880(SB)/8, $0x4b0000004b000000
-DATA ·consts+888(SB)/8, $0x4b0000004b000000
+DATA ·consts+832(SB)/8, $0x4b0000004b000000
+DATA ·consts+840(SB)/8, $0x4b0000004b000000
+DATA ·consts+848(SB)/8, $0x4b0000004b000000
+DATA ·consts+856(SB)/8, $0x4b0000004b000000
 
 // I23
-DATA ·consts+896(SB)/8, $0x0000001700000017
-DATA ·consts+904(SB)/8, $0x0000001700000017
-DATA ·consts+912(SB)/8, $0x0000001700000017
-DATA ·consts+920(SB)/8, $0x0000001700000017
+DATA ·consts+864(SB)/8, $0x0000001700000017
+DATA ·consts+872(SB)/8, $0x0000001700000017
+DATA ·consts+880(SB)/8, $0x0000001700000017
+DATA ·consts+888(SB)/8, $0x0000001700000017
 
 // SQRTHF
-DATA ·consts+928(SB)/8, $0x3f3504f33f3504f3
-DATA ·consts+936(SB)/8, $0x3f3504f33f3504f3
-DATA ·consts+944(SB)/8, $0x3f3504f33f3504f3
-DATA ·consts+952(SB)/8, $0x3f3504f33f3504f3
+DATA ·consts+896(SB)/8, $0x3f3504f33f3504f3
+DATA ·consts+904(SB)/8, $0x3f3504f33f3504f3
+DATA ·consts+912(SB)/8, $0x3f3504f33f3504f3
+DATA ·consts+920(SB)/8, $0x3f3504f33f3504f3
 
 // LOGP0
-DATA ·consts+960(SB)/8, $0x3d9021bb3d9021bb
-DATA ·consts+968(SB)/8, $0x3d9021bb3d9021bb
-DATA ·consts+976(SB)/8, $0x3d9021bb3d9021bb
-DATA ·consts+984(SB)/8, $0x3d9021bb3d9021bb
+DATA ·consts+928(SB)/8, $0x3d9021bb3d9021bb
+DATA ·consts+936(SB)/8, $0x3d9021bb3d9021bb
+DATA ·consts+944(SB)/8, $0x3d9021bb3d9021bb
+DATA ·consts+952(SB)/8, $0x3d9021bb3d9021bb
 
 // LOGP1
-DATA ·consts+992(SB)/8, $0xbdebd1b8bdebd1b8
-DATA ·consts+1000(SB)/8, $0xbdebd1b8bdebd1b8
-DATA ·consts+1008(SB)/8, $0xbdebd1b8bdebd1b8
-DATA ·consts+1016(SB)/8, $0xbdebd1b8bdebd1b8
+DATA ·consts+960(SB)/8, $0xbdebd1b8bdebd1b8
+DATA ·consts+968(SB)/8, $0xbdebd1b8bdebd1b8
+DATA ·consts+976(SB)/8, $0xbdebd1b8bdebd1b8
+DATA ·consts+984(SB)/8, $0xbdebd1b8bdebd1b8
 
 // LOGP2
-DATA ·consts+1024(SB)/8, $0x3def251a3def251a
-DATA ·consts+1032(SB)/8, $0x3def251a3def251a
-DATA ·consts+1040(SB)/8, $0x3def251a3def251a
-DATA ·consts+1048(SB)/8, $0x3def251a3def251a
+DATA ·consts+992(SB)/8, $0x3def251a3def251a
+DATA ·consts+1000(SB)/8, $0x3def251a3def251a
+DATA ·consts+1008(SB)/8, $0x3def251a3def251a
+DATA ·consts+1016(SB)/8, $0x3def251a3def251a
 
 // LOGP3
-DATA ·consts+1056(SB)/8, $0xbdfe5d4fbdfe5d4f
-DATA ·consts+1064(SB)/8, $0xbdfe5d4fbdfe5d4f
-DATA ·consts+1072(SB)/8, $0xbdfe5d4fbdfe5d4f
-DATA ·consts+1080(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA ·consts+1024(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA ·consts+1032(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA ·consts+1040(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA ·consts+1048(SB)/8, $0xbdfe5d4fbdfe5d4f
 
 // LOGP4
-DATA ·consts+1088(SB)/8, $0x3e11e9bf3e11e9bf
-DATA ·consts+1096(SB)/8, $0x3e11e9bf3e11e9bf
-DATA ·consts+1104(SB)/8, $0x3e11e9bf3e11e9bf
-DATA ·consts+1112(SB)/8, $0x3e11e9bf3e11e9bf
+DATA ·consts+1056(SB)/8, $0x3e11e9bf3e11e9bf
+DATA ·consts+1064(SB)/8, $0x3e11e9bf3e11e9bf
+DATA ·consts+1072(SB)/8, $0x3e11e9bf3e11e9bf
+DATA ·consts+1080(SB)/8, $0x3e11e9bf3e11e9bf
 
 // LOGP5
-DATA ·consts+1120(SB)/8, $0xbe2aae50be2aae50
-DATA ·consts+1128(SB)/8, $0xbe2aae50be2aae50
-DATA ·consts+1136(SB)/8, $0xbe2aae50be2aae50
-DATA ·consts+1144(SB)/8, $0xbe2aae50be2aae50
+DATA ·consts+1088(SB)/8, $0xbe2aae50be2aae50
+DATA ·consts+1096(SB)/8, $0xbe2aae50be2aae50
+DATA ·consts+1104(SB)/8, $0xbe2aae50be2aae50
+DATA ·consts+1112(SB)/8, $0xbe2aae50be2aae50
 
 // LOGP6
-DATA ·consts+1152(SB)/8, $0x3e4cceac3e4cceac
-DATA ·consts+1160(SB)/8, $0x3e4cceac3e4cceac
-DATA ·consts+1168(SB)/8, $0x3e4cceac3e4cceac
-DATA ·consts+1176(SB)/8, $0x3e4cceac3e4cceac
+DATA ·consts+1120(SB)/8, $0x3e4cceac3e4cceac
+DATA ·consts+1128(SB)/8, $0x3e4cceac3e4cceac
+DATA ·consts+1136(SB)/8, $0x3e4cceac3e4cceac
+DATA ·consts+1144(SB)/8, $0x3e4cceac3e4cceac
 
 // LOGP7
-DATA ·consts+1184(SB)/8, $0xbe7ffffcbe7ffffc
-DATA ·consts+1192(SB)/8, $0xbe7ffffcbe7ffffc
-DATA ·consts+1200(SB)/8, $0xbe7ffffcbe7ffffc
-DATA ·consts+1208(SB)/8, $0xbe7ffffcbe7ffffc
+DATA ·consts+1152(SB)/8, $0xbe7ffffcbe7ffffc
+DATA ·consts+1160(SB)/8, $0xbe7ffffcbe7ffffc
+DATA ·consts+1168(SB)/8, $0xbe7ffffcbe7ffffc
+DATA ·consts+1176(SB)/8, $0xbe7ffffcbe7ffffc
 
 // LOGP8
-DATA ·consts+1216(SB)/8, $0x3eaaaaaa3eaaaaaa
-DATA ·consts+1224(SB)/8, $0x3eaaaaaa3eaaaaaa
-DATA ·consts+1232(SB)/8, $0x3eaaaaaa3eaaaaaa
-DATA ·consts+1240(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA ·consts+1184(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA ·consts+1192(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA ·consts+1200(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA ·consts+1208(SB)/8, $0x3eaaaaaa3eaaaaaa
 
 // TANHT
-DATA ·consts+1248(SB)/8, $0x3f2000003f200000
-DATA ·consts+1256(SB)/8, $0x3f2000003f200000
-DATA ·consts+1264(SB)/8, $0x3f2000003f200000
-DATA ·consts+1272(SB)/8, $0x3f2000003f200000
+DATA ·consts+1216(SB)/8, $0x3f2000003f200000
+DATA ·consts+1224(SB)/8, $0x3f2000003f200000
+DATA ·consts+1232(SB)/8, $0x3f2000003f200000
+DATA ·consts+1240(SB)/8, $0x3f2000003f200000
 
 // TANHP0
-DATA ·consts+1280(SB)/8, $0xbbbaf0eabbbaf0ea
-DATA ·consts+1288(SB)/8, $0xbbbaf0eabbbaf0ea
-DATA ·consts+1296(SB)/8, $0xbbbaf0eabbbaf0ea
-DATA ·consts+1304(SB)/8, $0xbbbaf0eabbbaf0ea
+DATA ·consts+1248(SB)/8, $0xbbbaf0eabbbaf0ea
+DATA ·consts+1256(SB)/8, $0xbbbaf0eabbbaf0ea
+DATA ·consts+1264(SB)/8, $0xbbbaf0eabbbaf0ea
+DATA ·consts+1272(SB)/8, $0xbbbaf0eabbbaf0ea
 
 // TANHP1
-DATA ·consts+1312(SB)/8, $0x3ca9134e3ca9134e
-DATA ·consts+1320(SB)/8, $0x3ca9134e3ca9134e
-DATA ·consts+1328(SB)/8, $0x3ca9134e3ca9134e
-DATA ·consts+1336(SB)/8, $0x3ca9134e3ca9134e
+DATA ·consts+1280(SB)/8, $0x3ca9134e3ca9134e
+DATA ·consts+1288(SB)/8, $0x3ca9134e3ca9134e
+DATA ·consts+1296(SB)/8, $0x3ca9134e3ca9134e
+DATA ·consts+1304(SB)/8, $0x3ca9134e3ca9134e
 
 // TANHP2
-DATA ·consts+1344(SB)/8, $0xbd5c1e2dbd5c1e2d
-DATA ·consts+1352(SB)/8, $0xbd5c1e2dbd5c1e2d
-DATA ·consts+1360(SB)/8, $0xbd5c1e2dbd5c1e2d
-DATA ·consts+1368(SB)/8, $0xbd5c1e2dbd5c1e2d
+DATA ·consts+1312(SB)/8, $0xbd5c1e2dbd5c1e2d
+DATA ·consts+1320(SB)/8, $0xbd5c1e2dbd5c1e2d
+DATA ·consts+1328(SB)/8, $0xbd5c1e2dbd5c1e2d
+DATA ·consts+1336(SB)/8, $0xbd5c1e2dbd5c1e2d
 
 // TANHP3
-DATA ·consts+1376(SB)/8, $0x3e0883933e088393
-DATA ·consts+1384(SB)/8, $0x3e0883933e088393
-DATA ·consts+1392(SB)/8, $0x3e0883933e088393
-DATA ·consts+1400(SB)/8, $0x3e0883933e088393
+DATA ·consts+1344(SB)/8, $0x3e0883933e088393
+DATA ·consts+1352(SB)/8, $0x3e0883933e088393
+DATA ·consts+1360(SB)/8, $0x3e0883933e088393
+DATA ·consts+1368(SB)/8, $0x3e0883933e088393
 
 // TANHP4
-DATA ·consts+1408(SB)/8, $0xbeaaaa99beaaaa99
-DATA ·consts+1416(SB)/8, $0xbeaaaa99beaaaa99
-DATA ·consts+1424(SB)/8, $0xbeaaaa99beaaaa99
-DATA ·consts+1432(SB)/8, $0xbeaaaa99beaaaa99
+DATA ·consts+1376(SB)/8, $0xbeaaaa99beaaaa99
+DATA ·consts+1384(SB)/8, $0xbeaaaa99beaaaa99
+DATA ·consts+1392(SB)/8, $0xbeaaaa99beaaaa99
+DATA ·consts+1400(SB)/8, $0xbeaaaa99beaaaa99
 
-GLOBL ·consts(SB), RODATA|NOPTR, $1440
+GLOBL ·consts(SB), RODATA|NOPTR, $1408

@@ -13,22 +13,21 @@ type trans struct {
 	macro     string
 	regs, out int
 	args      []string // constant registers passed to the macro
-	xmm       bool     // pass the X names of the vector's registers too
 }
 
 var transKernels = []trans{
 	{"log32AVX2", "dst, x *float32, n int", 24,
 		[]string{"VXORPS Y15, Y15, Y15", "VMOVUPS K_ONE, Y14", "VMOVUPS K_SQRTHF, Y13", "VMOVUPS K_NHALF, Y12"},
-		"LOG8", 6, 3, []string{"Y15", "Y14", "Y13", "Y12"}, false},
+		"LOG8", 6, 3, []string{"Y15", "Y14", "Y13", "Y12"}},
 	{"tanh32AVX2", "dst, x *float32, n int", 24,
-		[]string{"VMOVUPS K_EXPLO, Y15", "VMOVUPS K_EXPHI, Y14"}, "TANH8", 7, 4, nil, false},
+		[]string{"VMOVUPS K_EXPLO, Y15", "VMOVUPS K_EXPHI, Y14"}, "TANH8", 7, 4, nil},
 	{"sigmoid32AVX2", "dst, x *float32, n int", 24,
 		[]string{"VMOVUPS K_EXPLO, Y15", "VMOVUPS K_EXPHI, Y14", "VMOVUPS K_MAGIC, Y13", "VMOVUPS K_ONE, Y12"},
-		"SIGMOID8", 6, 4, nil, false},
+		"SIGMOID8", 6, 4, nil},
 	{"expAffine32AVX2", "dst, x *float32, n int, a, b float32", 32,
 		[]string{"VBROADCASTSS a+24(FP), Y10", "VBROADCASTSS b+28(FP), Y11", "VMOVUPS K_ONE, Y12",
 			"VMOVUPS K_MAGIC, Y13", "VMOVUPS K_EXPHI, Y14", "VMOVUPS K_EXPLO, Y15"},
-		"EXPAFF", 5, 2, []string{"Y10", "Y11", "Y13", "Y12"}, false},
+		"EXPAFF", 5, 2, []string{"Y10", "Y11", "Y13", "Y12"}},
 }
 
 // transS writes the loops around the macros: two vectors an iteration (all
@@ -59,11 +58,6 @@ func transS() string {
 			var r []string
 			for j := range k.regs {
 				r = append(r, fmt.Sprintf("Y%d", v*k.regs+j))
-			}
-			for j := range k.regs {
-				if k.xmm {
-					r = append(r, fmt.Sprintf("X%d", v*k.regs+j))
-				}
 			}
 			return strings.Join(append(r, k.args...), ", ")
 		}
