@@ -8,7 +8,6 @@ import (
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/internal/parallel"
-	"github.com/loomtensor/loom/internal/vmath"
 	"github.com/loomtensor/loom/nodes"
 )
 
@@ -17,26 +16,19 @@ const grain = 1 << 14
 
 type float interface{ float32 | float64 }
 
-// unary runs float unary ops in their own dtype; others use the reference.
+// unary runs float unary ops in their own dtype (vmath's vector kernels,
+// in parallel blocks); others use the reference.
 func unary(n *graph.Node, args []*tensor.Dense, donor *tensor.Dense) (*tensor.Dense, bool, error) {
 	op := n.Op().(*nodes.Unary)
 	x := dense.Contiguous(args[0])
 	switch x.Dtype() {
 	case tensor.Float32:
-		f := unaryFn[float32](op.Kind, op.C)
-		if f == nil {
-			return nil, false, nil
-		}
 		out := reuse(donor, tensor.Float32, dense.Shape(x))
-		mapSlice(out.Float32s(), x.Float32s(), f)
+		mapSlice(out.Float32s(), x.Float32s(), func(d, s []float32) { vUnary(op.Kind, float32(op.C), d, s) })
 		return out, true, nil
 	case tensor.Float64:
-		f := unaryFn[float64](op.Kind, op.C)
-		if f == nil {
-			return nil, false, nil
-		}
 		out := reuse(donor, tensor.Float64, dense.Shape(x))
-		mapSlice(out.Float64s(), x.Float64s(), f)
+		mapSlice(out.Float64s(), x.Float64s(), func(d, s []float64) { vUnary(op.Kind, op.C, d, s) })
 		return out, true, nil
 	}
 	return nil, false, nil
@@ -44,85 +36,6 @@ func unary(n *graph.Node, args []*tensor.Dense, donor *tensor.Dense) (*tensor.De
 
 func mapSlice[T float](dst, src []T, f func(dst, src []T)) {
 	parallel.For(len(dst), grain, func(lo, hi int) { f(dst[lo:hi], src[lo:hi]) })
-}
-
-// unaryFn returns a whole-slice loop for kind: one tight loop per op, no
-// per-element dispatch.
-func unaryFn[T float](k nodes.UnaryKind, c float64) func(dst, src []T) {
-	switch k {
-	case nodes.UnNeg:
-		return func(d, s []T) {
-			for i, v := range s {
-				d[i] = -v
-			}
-		}
-	case nodes.UnScale:
-		ct := T(c)
-		return func(d, s []T) {
-			for i, v := range s {
-				d[i] = v * ct
-			}
-		}
-	case nodes.UnOffset:
-		ct := T(c)
-		return func(d, s []T) {
-			for i, v := range s {
-				d[i] = v + ct
-			}
-		}
-	case nodes.UnRelu:
-		return func(d, s []T) {
-			for i, v := range s {
-				d[i] = max(v, 0)
-			}
-		}
-	case nodes.UnAbs:
-		return func(d, s []T) {
-			for i, v := range s {
-				d[i] = T(math.Abs(float64(v)))
-			}
-		}
-	case nodes.UnExp:
-		if _, ok := any([]T(nil)).([]float32); ok {
-			return func(d, s []T) { vmath.Exp32s(any(d).([]float32), any(s).([]float32)) }
-		}
-		return func(d, s []T) {
-			for i, v := range s {
-				d[i] = T(math.Exp(float64(v)))
-			}
-		}
-	case nodes.UnLog:
-		return func(d, s []T) {
-			for i, v := range s {
-				d[i] = T(math.Log(float64(v)))
-			}
-		}
-	case nodes.UnSqrt:
-		return func(d, s []T) {
-			for i, v := range s {
-				d[i] = T(math.Sqrt(float64(v)))
-			}
-		}
-	case nodes.UnTanh:
-		return func(d, s []T) {
-			for i, v := range s {
-				d[i] = T(math.Tanh(float64(v)))
-			}
-		}
-	case nodes.UnSigmoid:
-		return func(d, s []T) {
-			for i, v := range s {
-				x := float64(v)
-				if x >= 0 {
-					d[i] = T(1 / (1 + math.Exp(-x)))
-				} else {
-					e := math.Exp(x)
-					d[i] = T(e / (1 + e))
-				}
-			}
-		}
-	}
-	return nil
 }
 
 // binary runs float arithmetic on equal shapes, a scalar side, or (Bcast) a
