@@ -23,6 +23,7 @@ var Passes = []Pass{
 	{"simplify", "algebraic identities: reshape chains, x·1, x+0, -(-x), log(exp(x)), no-op casts, broadcasts and reductions, scale of scale", simplify},
 	{"transposes", "fold transpose chains; absorb transposes into matmul operands", foldTransposes},
 	{"cse", "merge identical subexpressions", cse},
+	{"layout", "realise each chain of reshapes and transposes the cheapest way: through broadcasts, elementwise ops and products, or read in place by the matmul or reduction that consumes it", relayout},
 	{"epilogue", "fold a scale of a matmul's result into the GEMM", epilogue},
 	{"fuse", "elementwise chains, with their reduction or softmax and the matmul they read, become one kernel each", fuse},
 }
@@ -46,6 +47,10 @@ var Order = []struct{ Before, After, Why string }{
 	{"cse", "fuse", "groups are decided by use counts: duplicates would be fused, and computed, once per copy"},
 	{"epilogue", "fuse", "a scale folded into a GEMM's alpha costs nothing; fusion then sees only what is left"},
 	{"transposes", "fuse", "a transpose left between two elementwise ops would split their group"},
+	{"cse", "layout", "layout recomputes a value in another layout only when the chain is its only use; duplicates would hide that"},
+	{"contract", "layout", "contraction permutes operands and results; layout lets the GEMMs read and write them in place"},
+	{"layout", "epilogue", "a transposed product folded into the GEMM leaves its scale right after it, where the epilogue folds it"},
+	{"layout", "fuse", "a broadcast moved next to its elementwise consumer fuses as a strided operand; a transpose left between elementwise ops would split their group"},
 }
 
 // Options tune a Run.

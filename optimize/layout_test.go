@@ -1,0 +1,200 @@
+package optimize_test
+
+import (
+	"math/rand"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorgonia.org/tensor"
+
+	"github.com/loomtensor/loom/autodiff"
+	"github.com/loomtensor/loom/examples/attention/mha"
+	"github.com/loomtensor/loom/exec"
+	"github.com/loomtensor/loom/graph"
+	"github.com/loomtensor/loom/internal/optest"
+	"github.com/loomtensor/loom/nodes"
+	"github.com/loomtensor/loom/optimize"
+)
+
+// optimized checks that the optimized CPU program computing outs matches
+// the reference interpreter on random inputs, and returns the optimized
+// program for inspection.
+func optimized(t *testing.T, outs ...*graph.Node) []*graph.Node {
+	t.Helper()
+	r := rand.New(rand.NewSource(3))
+	feeds := map[string]*tensor.Dense{}
+	for _, n := range graph.Needed(outs) {
+		if in, ok := n.Op().(*graph.Input); ok {
+			feeds[in.Label] = randn(r, n.DType(), n.Shape()...)
+		}
+	}
+	ref, err := exec.Compile(outs, exec.Reference())
+	require.NoError(t, err)
+	cpu, err := exec.Compile(outs, exec.Debug(""))
+	require.NoError(t, err)
+	want, err := ref.Run(feeds)
+	require.NoError(t, err)
+	got, err := cpu.Run(feeds)
+	require.NoError(t, err)
+	for k := range want {
+		optest.Close(t, "optimized vs reference", got[k], want[k])
+	}
+	opt, err := optimize.Run(outs, optimize.Options{Verify: true})
+	require.NoError(t, err)
+	return opt
+}
+
+// ops lists the program's nodes whose op is an O.
+func ops[O graph.Op](outs []*graph.Node) []*graph.Node {
+	var r []*graph.Node
+	for _, n := range graph.Needed(outs) {
+		if _, ok := n.Op().(O); ok {
+			r = append(r, n)
+		}
+	}
+	return r
+}
+
+func transposes(outs []*graph.Node) []*graph.Node { return ops[*nodes.TransposeOp](outs) }
+
+// A transpose of a broadcast is a broadcast of the transposed operand: here
+// the two transposes of m cancel and the broadcast fuses into the Sub as a
+// strided operand (the pattern of softmax's backward after batching).
+func TestLayoutBroadcastOfTranspose(t *testing.T) {
+	g := graph.New()
+	x := g.Input("x", tensor.Float64, 3, 4, 5)
+	m := g.Input("m", tensor.Float64, 3, 4)
+	b := graph.Apply(&nodes.BroadcastOp{Shape: []int{4, 3, 5}, Dims: []int{0, 1}}, nodes.Transpose(m, 1, 0))
+	out := optimized(t, nodes.Sub(x, nodes.Transpose(b, 1, 0, 2)))
+	assert.Empty(t, transposes(out), graph.Format(out...))
+	assert.Empty(t, ops[*nodes.BroadcastOp](out), "the broadcast is read in place: %s", graph.Format(out...))
+}
+
+// A scale of a matmul operand is the product's alpha, and the transpose
+// under it the operand's batch permutation: neither is computed.
+func TestLayoutScaleAndTransposeIntoProducts(t *testing.T) {
+	g := graph.New()
+	y := g.Input("y", tensor.Float64, 2, 3, 4, 5)
+	b := g.Input("b", tensor.Float64, 3, 2, 5, 6)
+	c := g.Input("c", tensor.Float64, 3, 2, 6, 4)
+	s := nodes.Scale(nodes.Transpose(y, 1, 0, 2, 3), 0.5)
+	out := optimized(t, nodes.BatchMatMul(s, b, false, false), nodes.BatchMatMul(c, s, false, false))
+	assert.Empty(t, transposes(out), graph.Format(out...))
+	assert.Empty(t, ops[*nodes.Unary](out), "the scale is an alpha: %s", graph.Format(out...))
+	for _, mm := range ops[*nodes.BatchMatMulOp](out) {
+		assert.Equal(t, 0.5, mm.Op().(*nodes.BatchMatMulOp).Alpha)
+	}
+}
+
+// A reshape that only inserts size-1 dims does not stop a product from
+// reading a transposed operand in place.
+func TestLayoutUnitReshapeIntoProduct(t *testing.T) {
+	g := graph.New()
+	x := g.Input("x", tensor.Float64, 2, 5, 4)
+	y := g.Input("y", tensor.Float64, 2, 3, 5, 6)
+	xt := nodes.Reshape(nodes.Transpose(x, 0, 2, 1), 2, 1, 4, 5)
+	out := optimized(t, nodes.BatchMatMul(xt, y, false, false))
+	assert.Empty(t, transposes(out), graph.Format(out...))
+}
+
+// Attention's output gradient: heads laid side by side per position, an
+// elementwise op, then split back into heads. The permutations cancel
+// through the elementwise ops, so nothing is transposed.
+func TestLayoutThroughElementwise(t *testing.T) {
+	g := graph.New()
+	a := g.Input("a", tensor.Float64, 2, 12, 5) // head, batch·seq, dk
+	w := g.Input("w", tensor.Float64, 2, 5, 5)
+	p := nodes.Reshape(nodes.BatchMatMul(a, w, false, false), 2, 3, 4, 5) // head, batch, seq, dk
+	cat := nodes.Reshape(nodes.Transpose(p, 1, 2, 0, 3), 3, 4, 10)        // batch, seq, head·dk
+	e := nodes.Add(nodes.Scale(cat, 2), cat)
+	back := nodes.Transpose(nodes.Reshape(nodes.Transpose(e, 1, 0, 2), 4, 3, 2, 5), 2, 1, 0, 3)
+	proj := nodes.BatchMatMul(nodes.Reshape(back, 2, 12, 5), w, false, true)
+	out := optimized(t, proj)
+	assert.Empty(t, transposes(out), graph.Format(out...))
+
+	// Used elsewhere too, the elementwise value is not computed twice.
+	out = optimized(t, proj, nodes.Exp(e))
+	assert.Len(t, append(ops[*nodes.FusedOp](out), ops[*nodes.FusedMatMulOp](out)...), 1, "2·e+e once: %s", graph.Format(out...))
+	assert.Len(t, ops[*nodes.Unary](out), 1, "Exp once: %s", graph.Format(out...))
+	assert.Len(t, transposes(out), 1, graph.Format(out...))
+}
+
+// A permuted product is a product of permuted operands: a batch
+// permutation, a transposed result (operands swapped), and rows split into
+// a batch dim and rows.
+func TestLayoutProductWritesPermuted(t *testing.T) {
+	g := graph.New()
+	a := g.Input("a", tensor.Float64, 2, 3, 4, 5)
+	b := g.Input("b", tensor.Float64, 2, 3, 5, 6)
+	out := optimized(t, nodes.Exp(nodes.Transpose(nodes.BatchMatMul(a, b, false, false), 1, 0, 3, 2)))
+	assert.Empty(t, transposes(out), graph.Format(out...))
+
+	x := g.Input("x", tensor.Float64, 1, 6, 8)
+	y := g.Input("y", tensor.Float64, 1, 8, 5)
+	split := nodes.Reshape(nodes.BatchMatMul(x, y, false, false), 2, 3, 5)
+	out = optimized(t, nodes.Transpose(split, 0, 2, 1))
+	assert.Empty(t, transposes(out), graph.Format(out...))
+}
+
+// A reduction of a transposed value reduces in place; only the smaller
+// result is permuted, when its dims come out of order.
+func TestLayoutReduceInPlace(t *testing.T) {
+	g := graph.New()
+	x := g.Input("x", tensor.Float64, 3, 4, 5)
+	sum := graph.Apply(&nodes.Reduce{Kind: nodes.RedSum, Axes: []int{1}}, nodes.Transpose(x, 2, 0, 1))
+	out := optimized(t, sum)
+	ts := transposes(out)
+	require.Len(t, ts, 1, graph.Format(out...))
+	assert.Equal(t, 20, ts[0].Type().Size(), "the [5 4] result is permuted, not the input")
+
+	mean := graph.Apply(&nodes.Reduce{Kind: nodes.RedMean, Axes: []int{0}}, nodes.Transpose(x, 1, 0, 2))
+	out = optimized(t, mean)
+	assert.Empty(t, transposes(out), graph.Format(out...))
+}
+
+// A transpose that nothing can absorb stays, and results are unchanged.
+func TestLayoutKeepsNeededTranspose(t *testing.T) {
+	g := graph.New()
+	x := g.Input("x", tensor.Float64, 3, 4)
+	e := nodes.Exp(x)
+	out := optimized(t, nodes.Transpose(e, 1, 0), e)
+	assert.Len(t, transposes(out), 1, graph.Format(out...))
+	assert.Len(t, ops[*nodes.Unary](out), 1, "Exp is not recomputed: %s", graph.Format(out...))
+}
+
+// Multi-head attention's gradient through its three loops has no transpose
+// left: every layout change is read in place by a GEMM or cancels.
+func TestLayoutAttentionGradient(t *testing.T) {
+	g := graph.New()
+	x := g.Input("x", tensor.Float64, 2, 6, 8)
+	wq := g.Input("wq", tensor.Float64, 2, 8, 4)
+	wk := g.Input("wk", tensor.Float64, 2, 8, 4)
+	wv := g.Input("wv", tensor.Float64, 2, 8, 4)
+	wo := g.Input("wo", tensor.Float64, 2, 4, 4)
+	y := mha.Batched(x, wq, wk, wv, wo)
+	grads := autodiff.Grad(nodes.Sum(nodes.Mul(y, y)), wq, wk, wv, wo)
+	require.NoError(t, g.Err())
+	out := optimized(t, grads...)
+	assert.Empty(t, transposes(out), graph.Format(out...))
+	out = optimized(t, append(grads, y)...)
+	assert.Len(t, transposes(out), 1, "only the forward's heads side by side: %s", graph.Format(out...))
+}
+
+// Reviewed by eye: the gradient of the essay's multi-head attention (batch
+// 8, sequence 512, model dim 512, 8 heads) has no transpose and no copy: the
+// softmax backward's row sums broadcast into the fused kernel, the scores
+// gradient's scale and batch permutation are its GEMMs' alpha and strides,
+// and x is read transposed in place.
+func TestGoldenAttentionGradient(t *testing.T) {
+	g := graph.New()
+	x := g.Input("x", tensor.Float32, 8, 512, 512)
+	wq := g.Input("wq", tensor.Float32, 8, 512, 64)
+	wk := g.Input("wk", tensor.Float32, 8, 512, 64)
+	wv := g.Input("wv", tensor.Float32, 8, 512, 64)
+	wo := g.Input("wo", tensor.Float32, 8, 64, 64)
+	y := mha.Batched(x, wq, wk, wv, wo)
+	grads := autodiff.Grad(nodes.Sum(nodes.Mul(y, y)), wq, wk, wv, wo)
+	require.NoError(t, g.Err())
+	golden(t, "attention_grad_batch8", grads...)
+}
