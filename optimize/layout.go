@@ -1,6 +1,7 @@
 package optimize
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/loomtensor/loom/graph"
@@ -34,16 +35,24 @@ import (
 // only when that falls. Sweeps repeat until nothing changes (a rewrite can
 // expose another next to it), then cse merges what became equal.
 func relayout(outs []*graph.Node) ([]*graph.Node, error) {
-	for range 8 {
+	outs, err := merge(outs)
+	for k := 0; k < 8 && err == nil; k++ {
 		l := &layouter{users: distinctUsers(outs), orig: map[*graph.Node]*graph.Node{}}
-		next, err := rewrite(outs, l.visit)
-		if err != nil {
-			return nil, err
+		if outs, err = rewrite(outs, l.visit); err == nil {
+			outs, err = merge(outs)
 		}
-		outs = next
 		if !l.changed {
 			break
 		}
+	}
+	return outs, err
+}
+
+// merge merges equal values, reshapes that differ only in dim names too.
+func merge(outs []*graph.Node) ([]*graph.Node, error) {
+	outs, err := cseNamed(outs)
+	if err != nil {
+		return nil, err
 	}
 	return cse(outs)
 }
@@ -382,13 +391,17 @@ func (l *layouter) elementwise(v *view, x *graph.Node) (recipe, bool) {
 
 // reduce reduces a permuted operand in place: the reduction runs over the
 // source's own dims, and only the kept (smaller) result is permuted, if its
-// dims still come out of order.
+// dims still come out of order. A chain others read too is bypassed when no
+// permutation is left: the transpose may then have no reader left either.
 func (l *layouter) reduce(n *graph.Node, op *nodes.Reduce) *graph.Node {
 	x := n.Inputs()[0]
 	v := newView(x.Shape())
-	cur := l.chainCost(x)
-	if v == nil || !isLayout(x) || cur <= 0 || !l.only(x) {
+	if v == nil || !isLayout(x) {
 		return nil
+	}
+	cur := 0 // what reading the source saves: the chain's transposes, if only n reads them
+	if l.only(x) {
+		cur = l.chainCost(x)
 	}
 	s := x
 	for isLayout(s) {
@@ -433,8 +446,29 @@ func (l *layouter) reduce(n *graph.Node, op *nodes.Reduce) *graph.Node {
 		}
 	}
 	if rest.permutes() && rest.elems() >= cur {
-		return nil
+		return nil // a shared chain is written anyway: reading the source saves only when in order
 	}
 	r := graph.Apply(&nodes.Reduce{Kind: op.Kind, Axes: at}, reshapeTo(s, sizes, nil))
 	return rest.build(r, n.Type().Labels)
+}
+
+// cseNamed is cse that also merges reshapes differing only in the names of
+// their dims (batching rules label the dims they restore, so one value is
+// often reshaped alike under several names): a fused kernel would otherwise
+// read, and compute from, the same elements twice.
+func cseNamed(outs []*graph.Node) ([]*graph.Node, error) {
+	seen := map[string]*graph.Node{}
+	return rewrite(outs, func(n *graph.Node, in []*graph.Node) *graph.Node {
+		op, ok := n.Op().(*nodes.ReshapeOp)
+		if !ok {
+			return nil
+		}
+		key := fmt.Sprint(op.Dims, n.Shape(), in[0].ID())
+		if prev, ok := seen[key]; ok {
+			return prev
+		}
+		v := rebuild(n, in)
+		seen[key] = v
+		return v
+	})
 }

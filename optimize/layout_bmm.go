@@ -83,7 +83,7 @@ func (o operand) node(was *graph.Node) *graph.Node {
 	switch {
 	case o.copy != nil:
 		return o.copy.build(o.src, nil)
-	case o.same(was):
+	case was != nil && o.same(was):
 		return was
 	}
 	return reshapeTo(o.src, o.phys, nil)
@@ -168,9 +168,44 @@ func (l *layouter) matmul(n *graph.Node, op *nodes.BatchMatMulOp) *graph.Node {
 		sides[k], alpha, changed = o, alpha*f, true
 	}
 	if !changed {
-		return nil
+		return l.stack(n, op)
 	}
 	return apply(in, sides, alpha)
+}
+
+// stack turns a stack of products with one shared right-hand matrix (b
+// repeated along every batch dim) into one taller product, when a's batch
+// dims and rows can be read as rows in place: one GEMM instead of many thin
+// ones (a loop's per-example products against a weight).
+func (l *layouter) stack(n *graph.Node, op *nodes.BatchMatMulOp) *graph.Node {
+	in := n.Inputs()
+	nb := n.Rank() - 2
+	a, b := logical(in[0], op.PermA, op.TransA), logical(in[1], op.PermB, op.TransB)
+	if nb <= 0 || a == nil || b == nil {
+		return nil
+	}
+	rows := 1
+	for j := range nb {
+		if b.outShape[j] != 1 {
+			return nil
+		}
+		rows *= a.outShape[j]
+	}
+	if rows == 1 {
+		return nil // one matrix already
+	}
+	shape := make([]int, nb+2)
+	for j := range shape {
+		shape[j] = 1
+	}
+	shape[nb], shape[nb+1] = rows*a.outShape[nb], a.outShape[nb+1]
+	o, f, ok := deepest(stops(in[0], a, graph.IsFloat(n.DType())), func(w *view) *view { return w.reshape(shape) })
+	if !ok {
+		return nil
+	}
+	side := current(in[1], op.PermB, op.TransB)
+	mm := apply([]*graph.Node{nil, in[1]}, [2]operand{o, side}, op.Scale()*f)
+	return reshapeTo(mm, n.Shape(), n.Type().Labels)
 }
 
 // apply builds the product reading sides, reusing the old operands in
@@ -198,6 +233,9 @@ func (l *layouter) product(v *view, x *graph.Node, op *nodes.BatchMatMulOp) (rec
 	}
 	rows, cols := v.out[r-2], v.out[r-1]
 	m, nn := v.in[nb], v.in[nb+1]
+	if 4*min(v.outShape[r-2], v.outShape[r-1]) < min(x.Shape()[nb], x.Shape()[nb+1], 64) {
+		return recipe{}, false // many thin GEMMs run far slower than the few they replace
+	}
 	left, right := 0, 1 // which operand supplies the result's rows, columns
 	switch {
 	case !overlaps(rows, nn) && !overlaps(cols, m):
