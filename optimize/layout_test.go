@@ -15,6 +15,7 @@ import (
 	"github.com/loomtensor/loom/internal/optest"
 	"github.com/loomtensor/loom/nodes"
 	"github.com/loomtensor/loom/optimize"
+	"github.com/loomtensor/loom/vmap"
 )
 
 // optimized checks that the optimized CPU program computing outs matches
@@ -197,4 +198,77 @@ func TestGoldenAttentionGradient(t *testing.T) {
 	grads := autodiff.Grad(nodes.Sum(nodes.Mul(y, y)), wq, wk, wv, wo)
 	require.NoError(t, g.Err())
 	golden(t, "attention_grad_batch8", grads...)
+}
+
+// A stack of products against one shared matrix (a weight used at every
+// position of a loop) is one taller GEMM, and the gradient of a loop nested
+// in a loop has no transpose left.
+func TestLayoutStacksSharedMatrix(t *testing.T) {
+	g := graph.New()
+	xs := g.Input("xs", tensor.Float64, 4, 8, 16)
+	w := g.Input("w", tensor.Float64, 16, 32)
+	out := optimized(t, nodes.BatchMatMul(xs, nodes.Reshape(w, 1, 16, 32), false, false))
+	mms := ops[*nodes.BatchMatMulOp](out)
+	require.Len(t, mms, 1, graph.Format(out...))
+	assert.Equal(t, []int{1, 32, 32}, mms[0].Shape(), "one 32×16 · 16×32 GEMM")
+
+	b, s := g.Axis("b", 0), g.Axis("t", 0)
+	loss := nodes.Mean(vmap.For(b).Do(func() *graph.Node {
+		y := vmap.For(s).Do(func() *graph.Node { return nodes.Tanh(nodes.MatMul(xs.At(b, s, graph.All), w)) })
+		return nodes.Sum(nodes.Mul(y, y))
+	}))
+	out = optimized(t, autodiff.Grad(loss, xs, w)...)
+	assert.Empty(t, transposes(out), graph.Format(out...))
+	for _, mm := range ops[*nodes.BatchMatMulOp](out) {
+		assert.GreaterOrEqual(t, mm.Shape()[mm.Rank()-2], 16, "no thin stacks: %s", graph.Format(out...))
+	}
+}
+
+// Reshapes that differ only in the names of their dims are one value: the
+// fused kernel reading both reads one operand.
+func TestLayoutMergesNamedReshapes(t *testing.T) {
+	g := graph.New()
+	x := g.Input("x", tensor.Float64, 6, 4)
+	named := graph.Apply(&nodes.ReshapeOp{Dims: []int{2, 3, 4}, Labels: []*graph.Axis{g.Axis("i", 2), nil, nil}}, x)
+	plain := nodes.Reshape(x, 2, 3, 4)
+	out := optimized(t, nodes.Mul(nodes.Exp(named), nodes.Exp(plain)))
+	fused := ops[*nodes.FusedOp](out)
+	require.Len(t, fused, 1, graph.Format(out...))
+	assert.Len(t, fused[0].Inputs(), 1, "one operand: %s", graph.Format(out...))
+}
+
+// A reduction reads past a transpose others need too when its result comes
+// out in order.
+func TestLayoutReduceBypassesSharedTranspose(t *testing.T) {
+	g := graph.New()
+	x := g.Input("x", tensor.Float64, 3, 4, 5)
+	xt := nodes.Transpose(x, 1, 0, 2)
+	sum := graph.Apply(&nodes.Reduce{Kind: nodes.RedSum, Axes: []int{0}}, xt)
+	out := optimized(t, sum, nodes.Exp(xt))
+	for _, n := range ops[*nodes.Reduce](out) {
+		assert.False(t, isTransposeNode(n.Inputs()[0]), "the sum reads x: %s", graph.Format(out...))
+	}
+}
+
+func isTransposeNode(x *graph.Node) bool {
+	_, ok := x.Op().(*nodes.TransposeOp)
+	return ok
+}
+
+// A product is not rewritten into many thin ones to spare a transpose: here
+// a reader wants each of C's rows on its own (a row-wise dot), which C could
+// be written for only as 64 matrix-vector products.
+func TestLayoutKeepsGEMMsThick(t *testing.T) {
+	g := graph.New()
+	a := g.Input("a", tensor.Float64, 1, 64, 8)
+	b := g.Input("b", tensor.Float64, 1, 8, 64)
+	y := g.Input("y", tensor.Float64, 64, 64, 1)
+	c := nodes.Reshape(nodes.BatchMatMul(a, b, false, false), 8, 8, 64)
+	rows := nodes.Reshape(nodes.Transpose(c, 1, 0, 2), 64, 1, 64)
+	out := optimized(t, nodes.BatchMatMul(rows, y, false, false))
+	for _, mm := range ops[*nodes.BatchMatMulOp](out) {
+		if s := mm.Shape(); s[len(s)-1] == 64 {
+			assert.Equal(t, 64, s[len(s)-2], "C stays one 64×64 GEMM: %s", graph.Format(out...))
+		}
+	}
 }
