@@ -44,8 +44,10 @@ type Instr struct {
 }
 
 // ExprInput is one operand of a fused op and how it is broadcast: dim k of
-// the operand is dim Dims[k] of the Expr's shape (Dims increasing, sizes
-// equal); along every other dim it repeats. A rank-0 operand has no Dims.
+// the operand is dim Dims[k] of the Expr's shape (sizes equal; Dims
+// distinct, increasing for a broadcast, in any order for a permuted operand,
+// which backends read with strides); along every other dim it repeats. A
+// rank-0 operand has no Dims.
 type ExprInput struct {
 	DType tensor.Dtype
 	Shape []int
@@ -149,7 +151,7 @@ func (o *Expr) infer(in []graph.Type) (graph.Type, error) {
 		if x.DType != e.DType || !slices.Equal(x.Shape, e.Shape) {
 			return graph.Type{}, fmt.Errorf("operand %d is %s, the expression wants %s", k, x, graph.Of(e.DType, e.Shape))
 		}
-		if _, err := (&BroadcastOp{Shape: o.Shape, Dims: e.Dims}).Infer([]graph.Type{x}); err != nil {
+		if err := placed(o.Shape, e.Dims, x); err != nil {
 			return graph.Type{}, fmt.Errorf("operand %d: %v", k, err)
 		}
 	}
@@ -199,6 +201,22 @@ func (o *Expr) infer(in []graph.Type) (graph.Type, error) {
 		return op.Infer([]graph.Type{res})
 	}
 	return res, nil
+}
+
+// placed checks that x's dims land on distinct dims of shape, of their
+// sizes.
+func placed(shape, dims []int, x graph.Type) error {
+	if len(dims) != x.Rank() {
+		return fmt.Errorf("%d dims placed for a rank-%d value %s", len(dims), x.Rank(), x.Dims())
+	}
+	seen := make([]bool, len(shape))
+	for k, d := range dims {
+		if d < 0 || d >= len(shape) || seen[d] || shape[d] != x.Shape[k] {
+			return fmt.Errorf("cannot place %s into %v along dims %v", x.Dims(), shape, dims)
+		}
+		seen[d] = true
+	}
+	return nil
 }
 
 // op is the tail's member op (nil for none).

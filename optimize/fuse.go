@@ -43,7 +43,7 @@ type group struct {
 	shape   []int
 	tail    nodes.Tail
 	members map[*graph.Node]bool // elementwise nodes computed inside
-	bcast   map[*graph.Node]bool // broadcasts read as strided operands
+	bcast   map[*graph.Node]bool // broadcasts and transposes read as strided operands
 	product *graph.Node          // a matmul whose output pass runs the group
 	via     *graph.Node          // the reshape between product and group, if any
 }
@@ -73,7 +73,7 @@ func (f *fuser) visit(n *graph.Node) {
 			g.members[n] = true
 			f.of[n] = g
 			return
-		case isBroadcast(n) && n.DType() == g.result.DType():
+		case (isBroadcast(n) || isTranspose(n)) && n.DType() == g.result.DType():
 			g.bcast[n] = true
 			f.of[n] = g
 			return

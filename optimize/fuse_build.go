@@ -134,12 +134,20 @@ func (b *exprBuilder) emit(n *graph.Node) int {
 }
 
 // operand reads a value from outside the group: a broadcast's operand along
-// its dims, a scalar constant inlined, a scalar repeated, or a trailing
-// block repeated (the shorter side of a broadcasting binary op).
+// its dims, a transpose's operand with its dims permuted, a scalar constant
+// inlined, a scalar repeated, or a trailing block repeated (the shorter side
+// of a broadcasting binary op).
 func (b *exprBuilder) operand(x *graph.Node) int {
 	r := len(b.g.shape)
 	switch {
 	case b.g.bcast[x]:
+		if t, ok := x.Op().(*nodes.TransposeOp); ok {
+			dims := make([]int, len(t.Perm)) // operand dim t.Perm[j] is dim j
+			for j, p := range t.Perm {
+				dims[p] = j
+			}
+			return b.load(x.Inputs()[0], dims)
+		}
 		return b.load(x.Inputs()[0], x.Op().(*nodes.BroadcastOp).Dims)
 	case x.Rank() == 0:
 		if c, ok := x.Op().(*graph.Const); ok && graph.IsFloat(x.DType()) {

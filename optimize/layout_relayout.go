@@ -19,7 +19,7 @@ type reader struct {
 // Limits that keep relayout's search small on wide programs.
 const (
 	maxReaders    = 24
-	maxCandidates = 8
+	maxCandidates = 16
 )
 
 // readers lists how n is read, or false when there are too many paths.
@@ -157,10 +157,15 @@ func (l *layouter) relayout(n *graph.Node) *graph.Node {
 		return nil
 	}
 	cur += l.regionCost(n)
+	// Candidates: each reader's view of n, after its whole path and after
+	// each op of it (a product may write a permuted value only before the
+	// reshape that merges its dims).
 	var cands []*view
 	for _, r := range rs {
-		if w := along(v, r.path); w != nil && w.permutes() {
-			cands = append(cands, w)
+		for k := len(r.path); k > 0; k-- {
+			if w := along(v, r.path[:k]); w != nil && w.permutes() {
+				cands = append(cands, w)
+			}
 		}
 	}
 	if elementwise(n) {

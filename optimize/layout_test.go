@@ -272,3 +272,26 @@ func TestLayoutKeepsGEMMsThick(t *testing.T) {
 		}
 	}
 }
+
+// A transpose whose readers are all in one fused kernel is not written: the
+// kernel reads its operand with strides (permuting the minor dim or not),
+// in float32 and float64, with a reduction tail too.
+func TestTransposeReadInPlaceByFusedKernel(t *testing.T) {
+	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+		for _, perm := range [][]int{{1, 0, 2}, {2, 0, 1}, {0, 2, 1}} {
+			for _, tail := range []bool{false, true} {
+				g := graph.New()
+				x := g.Input("x", dt, 5, 6, 7)
+				xt := nodes.Transpose(x, perm...)
+				y := g.Input("y", dt, xt.Shape()...)
+				e := nodes.Mul(nodes.Exp(xt), y)
+				if tail {
+					e = graph.Apply(&nodes.Reduce{Kind: nodes.RedSum, Axes: []int{2}}, nodes.Add(xt, y))
+				}
+				out := optimized(t, e)
+				assert.Empty(t, transposes(out), "%v %v: %s", dt, perm, graph.Format(out...))
+				assert.Len(t, ops[*nodes.FusedOp](out), 1, graph.Format(out...))
+			}
+		}
+	}
+}
