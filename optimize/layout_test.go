@@ -295,3 +295,15 @@ func TestTransposeReadInPlaceByFusedKernel(t *testing.T) {
 		}
 	}
 }
+
+// A GEMM's epilogue reads a transposed operand with strides too.
+func TestTransposeReadInPlaceByEpilogue(t *testing.T) {
+	g := graph.New()
+	a := g.Input("a", tensor.Float32, 3, 40, 24)
+	b := g.Input("b", tensor.Float32, 3, 24, 36)
+	y := g.Input("y", tensor.Float32, 36, 3, 40)
+	p := nodes.BatchMatMul(a, b, false, false)
+	out := optimized(t, nodes.Tanh(nodes.Add(p, nodes.Transpose(y, 1, 2, 0))))
+	assert.Empty(t, transposes(out), graph.Format(out...))
+	assert.Len(t, ops[*nodes.FusedMatMulOp](out), 1, graph.Format(out...))
+}
