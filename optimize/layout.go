@@ -35,7 +35,8 @@ import (
 // only when that falls. Sweeps repeat until nothing changes (a rewrite can
 // expose another next to it), then cse merges what became equal.
 func relayout(outs []*graph.Node) ([]*graph.Node, error) {
-	outs, err := merge(outs)
+	in, err := merge(outs)
+	outs = in
 	for k := 0; k < 8 && err == nil; k++ {
 		l := &layouter{users: distinctUsers(outs), orig: map[*graph.Node]*graph.Node{}}
 		if outs, err = rewrite(outs, l.visit); err == nil {
@@ -45,7 +46,33 @@ func relayout(outs []*graph.Node) ([]*graph.Node, error) {
 			break
 		}
 	}
+	if err == nil && work(outs) > work(in) {
+		return in, nil // local choices that did not add up: keep the program as it was
+	}
 	return outs, err
+}
+
+// work estimates what a program costs, in elements moved: every kernel
+// writes its result (reshapes are views), and a product's multiply-adds
+// count at about the rate a core does them per element it moves.
+func work(outs []*graph.Node) int {
+	w := 0
+	for _, n := range graph.Needed(outs) {
+		switch n.Op().(type) {
+		case *graph.Input, *graph.Const, *graph.Param, *nodes.ReshapeOp, *nodes.RavelOp:
+			continue
+		}
+		w += n.Type().Size()
+		if op, ok := asProduct(n); ok {
+			a := n.Inputs()[0]
+			k := a.Shape()[a.Rank()-1]
+			if op.TransA {
+				k = a.Shape()[a.Rank()-2]
+			}
+			w += n.Type().Size() * k / 8
+		}
+	}
+	return w
 }
 
 // merge merges equal values, reshapes that differ only in dim names too.
