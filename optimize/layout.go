@@ -3,6 +3,7 @@ package optimize
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/nodes"
@@ -75,13 +76,34 @@ func work(outs []*graph.Node) int {
 	return w
 }
 
-// merge merges equal values, reshapes that differ only in dim names too.
+// merge merges equal values (cse), and reshapes that differ only in the
+// names of their dims (batching rules label the dims they restore, so one
+// value is often reshaped alike under several names, and a fused kernel
+// would read, and compute from, the same elements twice). Constants and
+// inputs merge only with themselves: cse has merged equal constants
+// already, and comparing them again would format every one.
 func merge(outs []*graph.Node) ([]*graph.Node, error) {
-	outs, err := cseNamed(outs)
-	if err != nil {
-		return nil, err
-	}
-	return cse(outs)
+	seen := map[string]*graph.Node{}
+	return rewrite(outs, func(n *graph.Node, in []*graph.Node) *graph.Node {
+		var key strings.Builder
+		switch op := n.Op().(type) {
+		case *graph.Input, *graph.Const, *graph.Param:
+			return nil
+		case *nodes.ReshapeOp:
+			fmt.Fprintf(&key, "reshape %v", op.Dims)
+		default:
+			fmt.Fprintf(&key, "%T%+v", op, op)
+		}
+		for _, x := range in {
+			fmt.Fprintf(&key, " %d", x.ID())
+		}
+		if prev, ok := seen[key.String()]; ok {
+			return prev
+		}
+		v := rebuild(n, in)
+		seen[key.String()] = v
+		return v
+	})
 }
 
 // distinctUsers lists each node's consumers once each; an output counts as
@@ -477,25 +499,4 @@ func (l *layouter) reduce(n *graph.Node, op *nodes.Reduce) *graph.Node {
 	}
 	r := graph.Apply(&nodes.Reduce{Kind: op.Kind, Axes: at}, reshapeTo(s, sizes, nil))
 	return rest.build(r, n.Type().Labels)
-}
-
-// cseNamed is cse that also merges reshapes differing only in the names of
-// their dims (batching rules label the dims they restore, so one value is
-// often reshaped alike under several names): a fused kernel would otherwise
-// read, and compute from, the same elements twice.
-func cseNamed(outs []*graph.Node) ([]*graph.Node, error) {
-	seen := map[string]*graph.Node{}
-	return rewrite(outs, func(n *graph.Node, in []*graph.Node) *graph.Node {
-		op, ok := n.Op().(*nodes.ReshapeOp)
-		if !ok {
-			return nil
-		}
-		key := fmt.Sprint(op.Dims, n.Shape(), in[0].ID())
-		if prev, ok := seen[key]; ok {
-			return prev
-		}
-		v := rebuild(n, in)
-		seen[key] = v
-		return v
-	})
 }
