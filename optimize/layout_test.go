@@ -307,3 +307,18 @@ func TestTransposeReadInPlaceByEpilogue(t *testing.T) {
 	assert.Empty(t, transposes(out), graph.Format(out...))
 	assert.Len(t, ops[*nodes.FusedMatMulOp](out), 1, graph.Format(out...))
 }
+
+// A product is computed in the layout its readers want: one reader merges
+// its batch dims in another order, the other reads it in place, so the
+// product writes its batch dims swapped and neither needs a copy.
+func TestLayoutProductForItsReaders(t *testing.T) {
+	g := graph.New()
+	a := g.Input("a", tensor.Float64, 2, 3, 4, 5)
+	b := g.Input("b", tensor.Float64, 2, 3, 5, 6)
+	w := g.Input("w", tensor.Float64, 3, 6, 7)
+	z := g.Input("z", tensor.Float64, 2, 3, 4, 2)
+	c := nodes.BatchMatMul(a, b, false, false)
+	merged := nodes.Reshape(nodes.Transpose(c, 1, 0, 2, 3), 3, 8, 6)
+	out := optimized(t, nodes.BatchMatMul(merged, w, false, false), nodes.BatchMatMul(c, z, true, false))
+	assert.Empty(t, transposes(out), graph.Format(out...))
+}
