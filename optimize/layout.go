@@ -1,9 +1,7 @@
 package optimize
 
 import (
-	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/nodes"
@@ -36,12 +34,12 @@ import (
 // only when that falls. Sweeps repeat until nothing changes (a rewrite can
 // expose another next to it), then cse merges what became equal.
 func relayout(outs []*graph.Node) ([]*graph.Node, error) {
-	in, err := merge(outs)
+	in, err := cse(outs)
 	outs = in
 	for k := 0; k < 8 && err == nil; k++ {
 		l := &layouter{users: distinctUsers(outs), orig: map[*graph.Node]*graph.Node{}}
 		if outs, err = rewrite(outs, l.visit); err == nil {
-			outs, err = merge(outs)
+			outs, err = cse(outs)
 		}
 		if !l.changed {
 			break
@@ -74,36 +72,6 @@ func work(outs []*graph.Node) int {
 		}
 	}
 	return w
-}
-
-// merge merges equal values (cse), and reshapes that differ only in the
-// names of their dims (batching rules label the dims they restore, so one
-// value is often reshaped alike under several names, and a fused kernel
-// would read, and compute from, the same elements twice). Constants and
-// inputs merge only with themselves: cse has merged equal constants
-// already, and comparing them again would format every one.
-func merge(outs []*graph.Node) ([]*graph.Node, error) {
-	seen := map[string]*graph.Node{}
-	return rewrite(outs, func(n *graph.Node, in []*graph.Node) *graph.Node {
-		var key strings.Builder
-		switch op := n.Op().(type) {
-		case *graph.Input, *graph.Const, *graph.Param:
-			return nil
-		case *nodes.ReshapeOp:
-			fmt.Fprintf(&key, "reshape %v", op.Dims)
-		default:
-			fmt.Fprintf(&key, "%T%+v", op, op)
-		}
-		for _, x := range in {
-			fmt.Fprintf(&key, " %d", x.ID())
-		}
-		if prev, ok := seen[key.String()]; ok {
-			return prev
-		}
-		v := rebuild(n, in)
-		seen[key.String()] = v
-		return v
-	})
 }
 
 // distinctUsers lists each node's consumers once each; an output counts as
