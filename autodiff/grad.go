@@ -3,6 +3,7 @@ package autodiff
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/loomtensor/loom/graph"
@@ -116,7 +117,7 @@ func backprop(res, seed *graph.Node, targets []*graph.Node) (map[*graph.Node]*gr
 			if e := gj.Err(); e != nil {
 				return nil, fmt.Errorf("gradient of %s at %s: %v", n.Op().Name(), n.Site(), e)
 			}
-			if gj.DType() != x.DType() || !sameShape(gj.Shape(), x.Shape()) {
+			if gj.DType() != x.DType() || !slices.Equal(gj.Shape(), x.Shape()) {
 				return nil, fmt.Errorf("gradient of %s at %s: the rule gave %s %s for input %d %s %s (a bug in the op's VJP)",
 					n.Op().Name(), n.Site(), graph.DTypeName(gj.DType()), gj.Type().Dims(), j, graph.DTypeName(x.DType()), x.Type().Dims())
 			}
@@ -174,16 +175,4 @@ func ancestors(res *graph.Node) []*graph.Node {
 
 func zerosLike(x *graph.Node) *graph.Node {
 	return x.Graph().Const(dense.Zeros(x.DType(), x.Shape()))
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k := range a {
-		if a[k] != b[k] {
-			return false
-		}
-	}
-	return true
 }

@@ -59,22 +59,7 @@ func (o *Unselect) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	if src.Size() == 0 {
 		return out, nil
 	}
-	st := dense.Strides(o.Shape)
-	picks := make([][]int, len(o.Shape))
-	for k, s := range o.Sels {
-		switch {
-		case s.Keep:
-			for i := 0; i < o.Shape[k]; i++ {
-				picks[k] = append(picks[k], i*st[k])
-			}
-		case s.Drop:
-			picks[k] = []int{s.I * st[k]}
-		default:
-			for i := s.S.Lo; i < s.S.Hi; i += s.S.Step {
-				picks[k] = append(picks[k], i*st[k])
-			}
-		}
-	}
+	picks := selOffsets(o.Sels, o.Shape)
 	pos := make([]int, len(o.Shape))
 	for e := 0; ; e++ {
 		dst := 0

@@ -86,24 +86,9 @@ func (o *Select) Infer(in []Type) (Type, error) {
 
 func (o *Select) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	x := dense.Contiguous(in[0])
-	shape := dense.Shape(x)
-	st := dense.Strides(shape)
-	// Per dim, the source offsets it visits.
+	picks := selOffsets(o.Sels, dense.Shape(x))
 	var outShape []int
-	picks := make([][]int, len(shape))
 	for k, s := range o.Sels {
-		switch {
-		case s.Keep:
-			for i := 0; i < shape[k]; i++ {
-				picks[k] = append(picks[k], i*st[k])
-			}
-		case s.Drop:
-			picks[k] = []int{s.I * st[k]}
-		default:
-			for i := s.S.Lo; i < s.S.Hi; i += s.S.Step {
-				picks[k] = append(picks[k], i*st[k])
-			}
-		}
 		if !s.Drop {
 			outShape = append(outShape, len(picks[k]))
 		}
@@ -112,7 +97,7 @@ func (o *Select) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	if out.Size() == 0 {
 		return out, nil
 	}
-	pos := make([]int, len(shape))
+	pos := make([]int, len(picks))
 	for dst := 0; ; dst++ {
 		src := 0
 		for k := range pos {
@@ -307,4 +292,26 @@ func indexOf(xs []int, v int) int {
 		}
 	}
 	return -1
+}
+
+// selOffsets lists, per dim of a value of shape, the element offsets the
+// selection visits along it.
+func selOffsets(sels []Sel, shape []int) [][]int {
+	st := dense.Strides(shape)
+	picks := make([][]int, len(shape))
+	for k, s := range sels {
+		switch {
+		case s.Keep:
+			for i := 0; i < shape[k]; i++ {
+				picks[k] = append(picks[k], i*st[k])
+			}
+		case s.Drop:
+			picks[k] = []int{s.I * st[k]}
+		default:
+			for i := s.S.Lo; i < s.S.Hi; i += s.S.Step {
+				picks[k] = append(picks[k], i*st[k])
+			}
+		}
+	}
+	return picks
 }

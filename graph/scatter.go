@@ -68,44 +68,19 @@ func (o *Scatter) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	vals := dense.F64(in[0])
 	idx := dense.I64(in[1])
 	vs, is := dense.Shape(in[0]), dense.Shape(in[1])
-	p := len(o.Pairs)
-	ni, xs := o.layout(vs, is)
-	isz := dense.Size(is[p:])
-	xst := dense.Strides(xs)
+	_, xs := o.layout(vs, is)
 	acc := make([]float64, dense.Size(xs))
-	coord := make([]int, len(vs))
-	for _, val := range vals {
-		ipos, off := 0, 0
-		for k := range xs {
-			switch {
-			case k < o.Dim:
-				off += coord[k] * xst[k]
-			case k == o.Dim:
-				for j := 0; j < ni; j++ {
-					ipos = ipos*is[p+j] + coord[k+j]
-				}
-			default:
-				off += coord[k+ni-1] * xst[k]
-			}
-		}
-		pair := 0
-		for k, d := range o.Pairs {
-			if d > o.Dim {
-				d += ni - 1
-			}
-			pair = pair*is[k] + coord[d]
-		}
-		r := idx[pair*isz+ipos]
+	step := dense.Strides(xs)[o.Dim]
+	err := takeCoords(o.Dim, o.Pairs, xs, is, func(e, off, at int) error {
+		r := idx[at]
 		if r < 0 || r >= int64(o.Size) {
-			return nil, &IndexError{Index: r, Size: o.Size, Dim: o.Dim}
+			return &IndexError{Index: r, Size: o.Size, Dim: o.Dim}
 		}
-		acc[off+int(r)*xst[o.Dim]] += val
-		for k := len(coord) - 1; k >= 0; k-- {
-			if coord[k]++; coord[k] < vs[k] {
-				break
-			}
-			coord[k] = 0
-		}
+		acc[off+int(r)*step] += vals[e]
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return dense.FromF64(in[0].Dtype(), xs, acc), nil
 }

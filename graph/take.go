@@ -112,29 +112,42 @@ func (o *TakeOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	x := dense.Contiguous(in[0])
 	idx := dense.I64(in[1])
 	xs, is := dense.Shape(x), dense.Shape(in[1])
-	p := len(o.Pairs)
-	isz := dense.Size(is[p:])
-	// Output coordinates: x's dims with Dim replaced by the I dims.
-	var oshape []int
-	for k, n := range xs {
-		if k == o.Dim {
-			oshape = append(oshape, is[p:]...)
-		} else {
-			oshape = append(oshape, n)
-		}
-	}
+	oshape := append(append(slices.Clone(xs[:o.Dim]), is[len(o.Pairs):]...), xs[o.Dim+1:]...)
 	out := dense.Zeros(x.Dtype(), oshape)
-	xst := dense.Strides(xs)
-	coord := make([]int, len(oshape))
+	step := dense.Strides(xs)[o.Dim]
+	err := takeCoords(o.Dim, o.Pairs, xs, is, func(e, off, at int) error {
+		v := idx[at]
+		if v < 0 || v >= int64(xs[o.Dim]) {
+			return &IndexError{Index: v, Size: xs[o.Dim], Dim: o.Dim}
+		}
+		dense.CopyElems(out, e, x, off+int(v)*step, 1)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// takeCoords visits, in order, every element e of a take's result (x of
+// shape xs with dim Dim replaced by the I dims of an index of shape is, whose
+// leading dims pair with x's dims at pairs): off is the element's offset in
+// x with dim Dim at 0, at its index's position. A scatter walks its value
+// the same way.
+func takeCoords(dim int, pairs, xs, is []int, visit func(e, off, at int) error) error {
+	p := len(pairs)
 	ni := len(is) - p
-	for e := 0; e < out.Size(); e++ {
-		// Split the output coordinate into x's coordinate and the index's.
+	isz := dense.Size(is[p:])
+	xst := dense.Strides(xs)
+	shape := append(append(slices.Clone(xs[:dim]), is[p:]...), xs[dim+1:]...)
+	coord := make([]int, len(shape))
+	for e, n := 0, dense.Size(shape); e < n; e++ {
 		ipos, off := 0, 0
 		for k := range xs {
 			switch {
-			case k < o.Dim:
+			case k < dim:
 				off += coord[k] * xst[k]
-			case k == o.Dim:
+			case k == dim:
 				for j := 0; j < ni; j++ {
 					ipos = ipos*is[p+j] + coord[k+j]
 				}
@@ -143,26 +156,23 @@ func (o *TakeOp) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 			}
 		}
 		pair := 0
-		for k, d := range o.Pairs {
-			if d > o.Dim {
+		for k, d := range pairs {
+			if d > dim {
 				d += ni - 1
 			}
-			c := coord[d]
-			pair = pair*is[k] + c
+			pair = pair*is[k] + coord[d]
 		}
-		v := idx[pair*isz+ipos]
-		if v < 0 || v >= int64(xs[o.Dim]) {
-			return nil, &IndexError{Index: v, Size: xs[o.Dim], Dim: o.Dim}
+		if err := visit(e, off, pair*isz+ipos); err != nil {
+			return err
 		}
-		dense.CopyElems(out, e, x, off+int(v)*xst[o.Dim], 1)
 		for k := len(coord) - 1; k >= 0; k-- {
-			if coord[k]++; coord[k] < oshape[k] {
+			if coord[k]++; coord[k] < shape[k] {
 				break
 			}
 			coord[k] = 0
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // Batch: a batched x shifts the dims; a batched index adds an I dim (or a
