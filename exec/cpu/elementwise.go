@@ -46,6 +46,19 @@ func binary(n *graph.Node, args []*tensor.Dense, donor *tensor.Dense) (*tensor.D
 	if a.Dtype() != b.Dtype() {
 		return nil, false, nil
 	}
+	if op.Kind == nodes.BinLess || op.Kind == nodes.BinGreater || op.Kind == nodes.BinEqual {
+		out := tensor.New(tensor.Of(tensor.Bool), tensor.WithShape(n.Shape()...))
+		if len(n.Shape()) == 0 {
+			out = tensor.New(tensor.FromScalar(false))
+		}
+		switch a.Dtype() {
+		case tensor.Float32:
+			return out, compare(op.Kind, out.Bools(), a.Float32s(), b.Float32s()), nil
+		case tensor.Float64:
+			return out, compare(op.Kind, out.Bools(), a.Float64s(), b.Float64s()), nil
+		}
+		return nil, false, nil
+	}
 	switch a.Dtype() {
 	case tensor.Float32:
 		f := binaryFn[float32](op.Kind)
@@ -135,4 +148,46 @@ func binaryFn[T float](k nodes.BinaryKind) func(d, a, b []T, sa, sb int) {
 			d[i] = g(a[i*sa], b[i*sb])
 		}
 	}
+}
+
+// compare writes a < b, a > b or a == b, each side the full shape or a
+// scalar; it reports false for other broadcasts (the reference runs them).
+// The loops are branch-free: a random mask (a ReLU's gradient) would
+// mispredict half the time.
+func compare[T float](k nodes.BinaryKind, d []bool, a, b []T) bool {
+	n := len(d)
+	if (len(a) != n && len(a) != 1) || (len(b) != n && len(b) != 1) {
+		return false
+	}
+	if k == nodes.BinLess { // a < b is b > a
+		a, b, k = b, a, nodes.BinGreater
+	}
+	at := func(x []T, i int) T {
+		if len(x) == 1 {
+			return x[0]
+		}
+		return x[i]
+	}
+	parallel.For(n, grain, func(lo, hi int) {
+		switch {
+		case len(a) == n && len(b) == n && k == nodes.BinGreater:
+			for i := lo; i < hi; i++ {
+				d[i] = a[i] > b[i]
+			}
+		case len(b) == 1 && len(a) == n && k == nodes.BinGreater:
+			c := b[0]
+			for i := lo; i < hi; i++ {
+				d[i] = a[i] > c
+			}
+		case k == nodes.BinGreater:
+			for i := lo; i < hi; i++ {
+				d[i] = at(a, i) > at(b, i)
+			}
+		default:
+			for i := lo; i < hi; i++ {
+				d[i] = at(a, i) == at(b, i)
+			}
+		}
+	})
+	return true
 }

@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
 	"slices"
@@ -365,6 +366,32 @@ func TestCastOuterKernels(t *testing.T) {
 			g := graph.New()
 			n := nodes.Outer(g.Input("a", dt, mn[0]), g.Input("b", dt, mn[1]))
 			same(t, "Outer", n, []*tensor.Dense{randT(r, dt, mn[:1]), randT(r, dt, mn[1:])}, dt == tensor.Int64)
+		}
+	}
+}
+
+// Comparisons give the reference's masks: equal shapes, a scalar on either
+// side, NaNs (every comparison with NaN is false) and ties.
+func TestCompareKernel(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+		for _, k := range []func(a, b *graph.Node) *graph.Node{nodes.Less, nodes.Greater, nodes.Equal} {
+			for _, shapes := range [][2][]int{{{64, 300}, {64, 300}}, {{}, {5000}}, {{7, 9}, {}}, {{}, {}}} {
+				a, b := randT(r, dt, shapes[0]), randT(r, dt, shapes[1])
+				av, bv := dense.F64(a), dense.F64(b)
+				for i := range av {
+					switch i % 5 {
+					case 1:
+						av[i] = math.NaN()
+					case 2:
+						av[i] = bv[i%len(bv)] // a tie
+					}
+				}
+				a = dense.FromF64(dt, shapes[0], av)
+				g := graph.New()
+				n := k(g.Input("a", dt, shapes[0]...), g.Input("b", dt, shapes[1]...))
+				same(t, fmt.Sprintf("%s %v %v", n.Op().Name(), dt, shapes), n, []*tensor.Dense{a, b}, false)
+			}
 		}
 	}
 }
