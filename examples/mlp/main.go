@@ -34,7 +34,7 @@ type config struct {
 }
 
 type result struct {
-	Losses             []float64 // mean training loss per epoch
+	Losses            []float64 // mean training loss per epoch
 	TrainAcc, TestAcc float64
 }
 

@@ -24,9 +24,9 @@ type Input struct {
 
 // Options tune Check; the zero value is sensible.
 type Options struct {
-	Step     float64       // finite-difference step; 1e-6
-	Tol      float64       // relative tolerance; 1e-5
-	Samples  int           // elements probed per input (all when ≤ Samples); 24
+	Step     float64                // finite-difference step; 1e-6
+	Tol      float64                // relative tolerance; 1e-5
+	Samples  int                    // elements probed per input (all when ≤ Samples); 24
 	Backends map[string]exec.Option // the programs checked; reference and CPU
 	Data     map[string]*tensor.Dense
 }
