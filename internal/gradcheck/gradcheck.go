@@ -1,6 +1,3 @@
-// Package gradcheck compares autodiff gradients with central finite
-// differences: the test oracle for every VJP rule and for gradients through
-// loops.
 package gradcheck
 
 import (
