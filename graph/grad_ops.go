@@ -59,25 +59,8 @@ func (o *Unselect) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	if src.Size() == 0 {
 		return out, nil
 	}
-	picks := selOffsets(o.Sels, o.Shape)
-	pos := make([]int, len(o.Shape))
-	for e := 0; ; e++ {
-		dst := 0
-		for k := range pos {
-			dst += picks[k][pos[k]]
-		}
-		dense.CopyElems(out, dst, src, e, 1)
-		k := len(pos) - 1
-		for ; k >= 0; k-- {
-			if pos[k]++; pos[k] < len(picks[k]) {
-				break
-			}
-			pos[k] = 0
-		}
-		if k < 0 {
-			return out, nil
-		}
-	}
+	walkOffsets(selOffsets(o.Sels, o.Shape), func(e, dst int) { dense.CopyElems(out, dst, src, e, 1) })
+	return out, nil
 }
 
 // Batch: the batch dim becomes one more kept dim, placed where the input's

@@ -97,24 +97,8 @@ func (o *Select) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 	if out.Size() == 0 {
 		return out, nil
 	}
-	pos := make([]int, len(picks))
-	for dst := 0; ; dst++ {
-		src := 0
-		for k := range pos {
-			src += picks[k][pos[k]]
-		}
-		dense.CopyElems(out, dst, x, src, 1)
-		k := len(pos) - 1
-		for ; k >= 0; k-- {
-			if pos[k]++; pos[k] < len(picks[k]) {
-				break
-			}
-			pos[k] = 0
-		}
-		if k < 0 {
-			return out, nil
-		}
-	}
+	walkOffsets(picks, func(dst, src int) { dense.CopyElems(out, dst, x, src, 1) })
+	return out, nil
 }
 
 // Gather indexes dim Dim of its first input by the int64 scalar second input.
@@ -314,4 +298,28 @@ func selOffsets(sels []Sel, shape []int) [][]int {
 		}
 	}
 	return picks
+}
+
+// walkOffsets visits, in row-major order, every combination of one offset
+// per dim: visit(e, off) for the e-th, at the offsets' sum. No dim may be
+// empty.
+func walkOffsets(picks [][]int, visit func(e, off int)) {
+	pos := make([]int, len(picks))
+	for e := 0; ; e++ {
+		off := 0
+		for k := range pos {
+			off += picks[k][pos[k]]
+		}
+		visit(e, off)
+		k := len(pos) - 1
+		for ; k >= 0; k-- {
+			if pos[k]++; pos[k] < len(picks[k]) {
+				break
+			}
+			pos[k] = 0
+		}
+		if k < 0 {
+			return
+		}
+	}
 }
