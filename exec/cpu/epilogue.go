@@ -66,7 +66,7 @@ func geometry(mm graph.Op, a, b *tensor.Dense, out []int) (gemmGeom, bool) {
 		}
 		dims := out[:nb]
 		g.batch = dense.Size(dims)
-		strA, strB := batchStrides(sa, op.PermA), batchStrides(sb, op.PermB)
+		strA, strB := dense.BatchStrides(sa, op.PermA), dense.BatchStrides(sb, op.PermB)
 		idx := make([]int, nb)
 		for i := 0; i < g.batch; i++ {
 			oa, ob := 0, 0

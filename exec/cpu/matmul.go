@@ -49,7 +49,7 @@ func batchMatMul(n *graph.Node, args []*tensor.Dense, dst *tensor.Dense) (*tenso
 		return c, gemmAt(a, b, c, op.TransA, op.TransB, op.Scale(), m, nn, k, 0, 0, 0, 0, 0, 0, 1), nil
 	}
 	dims := out[:nb]
-	strA, strB := batchStrides(sa, op.PermA), batchStrides(sb, op.PermB)
+	strA, strB := dense.BatchStrides(sa, op.PermA), dense.BatchStrides(sb, op.PermB)
 	strC := dense.Strides(out)[:nb]
 	// Merge batch dims j, j+1 when every operand walks them as one.
 	type bdim struct{ size, a, b, c int }
@@ -87,24 +87,6 @@ func batchMatMul(n *graph.Node, args []*tensor.Dense, dst *tensor.Dense) (*tenso
 			return c, true, nil
 		}
 	}
-}
-
-// batchStrides gives an operand's element stride along each logical batch
-// dim (perm: logical j is physical perm[j]); 0 along a broadcast (size-1) dim.
-func batchStrides(shape, perm []int) []int {
-	nb := len(shape) - 2
-	st := dense.Strides(shape)
-	out := make([]int, nb)
-	for j := range out {
-		p := j
-		if perm != nil {
-			p = perm[j]
-		}
-		if shape[p] != 1 {
-			out[j] = st[p]
-		}
-	}
-	return out
 }
 
 // gemmAt runs batch products c[offC+i·sc] = a[offA+i·sa]·b[offB+i·sb].

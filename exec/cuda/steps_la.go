@@ -108,7 +108,7 @@ func planGemm(op graph.Op, a, b *graph.Node, out []int) (gemmPlan, error) {
 			g.n = sb[nb]
 		}
 		es := elemBytes(dt)
-		strA, strB := batchStrides(sa, op.PermA), batchStrides(sb, op.PermB)
+		strA, strB := dense.BatchStrides(sa, op.PermA), dense.BatchStrides(sb, op.PermB)
 		strC := dense.Strides(out)
 		for j := 0; j < nb; j++ {
 			g.batch *= out[j]
@@ -142,24 +142,6 @@ func (g gemmPlan) srcs() []kernelSrc {
 		return nil
 	}
 	return []kernelSrc{{g.src, "gemm_ptrs"}}
-}
-
-// batchStrides is an operand's element stride along each logical batch dim
-// (perm: logical j is physical perm[j]); 0 along a broadcast (size-1) dim.
-func batchStrides(shape, perm []int) []int {
-	nb := len(shape) - 2
-	st := dense.Strides(shape)
-	out := make([]int, nb)
-	for j := range out {
-		p := j
-		if perm != nil {
-			p = perm[j]
-		}
-		if shape[p] != 1 {
-			out[j] = st[p]
-		}
-	}
-	return out
 }
 
 // run computes the product of a and b into out.

@@ -209,6 +209,26 @@ func Strides(shape []int) []int {
 	return st
 }
 
+// BatchStrides gives a batched matrix operand's element stride along each
+// logical batch dim (all but its last two): logical dim j is physical dim
+// perm[j] (nil: the identity), and a size-1 dim, broadcast, has stride 0.
+// It is how a backend reads BatchMatMul's operands in place.
+func BatchStrides(shape, perm []int) []int {
+	nb := len(shape) - 2
+	st := Strides(shape)
+	out := make([]int, nb)
+	for j := range out {
+		p := j
+		if perm != nil {
+			p = perm[j]
+		}
+		if shape[p] != 1 {
+			out[j] = st[p]
+		}
+	}
+	return out
+}
+
 // Take returns the sub-tensor t[..., idx, ...] with dim `dim` removed, as a
 // contiguous copy.
 func Take(t *tensor.Dense, dim, idx int) *tensor.Dense {
