@@ -21,6 +21,9 @@ func sumScatter(n *graph.Node, in []*graph.Node) *graph.Node {
 	}
 	d := r.Axes[0] // the summed output dim: it must be one of the pairs
 	if t, ok := in[0].Op().(*nodes.TransposeOp); ok {
+		if _, ok := in[0].Inputs()[0].Op().(*graph.Scatter); !ok {
+			return nil // build nothing the rewrite would drop
+		}
 		// Σ over dim d of a transpose is a transpose of Σ over dim perm[d].
 		inner := graph.Apply(&nodes.Reduce{Kind: nodes.RedSum, Axes: []int{t.Perm[d]}}, in[0].Inputs()[0])
 		s := sumScatter(inner, inner.Inputs())

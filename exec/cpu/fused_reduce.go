@@ -63,7 +63,7 @@ func (a *acc[T]) row(o int, v []T, scratch []T) {
 		}
 		a.lse(o, mr, expShiftSum(scratch[:len(v)], v, T(mr)))
 	default:
-		a.s[o] += sumOf(v)
+		a.s[o] += sumRun(v)
 	}
 }
 
@@ -316,20 +316,4 @@ func maxOf[T float](v []T) T {
 		return T(math.NaN())
 	}
 	return m
-}
-
-// sumOf adds in float64 with four chains, so the adds overlap.
-func sumOf[T float](v []T) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(v); i += 4 {
-		s0 += float64(v[i])
-		s1 += float64(v[i+1])
-		s2 += float64(v[i+2])
-		s3 += float64(v[i+3])
-	}
-	for ; i < len(v); i++ {
-		s0 += float64(v[i])
-	}
-	return (s0 + s1) + (s2 + s3)
 }

@@ -26,8 +26,8 @@ import (
 //     workers and their partial results merged in block order.
 //
 // Sums and means accumulate in float64, as the reference does; max and min
-// return NaN when any element is NaN; log-sum-exp shifts by the max so it
-// cannot overflow. Empty reductions and integers go to the reference rule
+// fold as math.Max and math.Min (NaN wins, except over +Inf for max and
+// -Inf for min); log-sum-exp shifts by the max so it cannot overflow. Empty reductions and integers go to the reference rule
 // (which reports Max and Min of nothing as an error).
 func reduce(n *graph.Node, args []*tensor.Dense, _ *tensor.Dense) (*tensor.Dense, bool, error) {
 	op := n.Op().(*nodes.Reduce)
