@@ -27,9 +27,6 @@ func foldTransposes(outs []*graph.Node) ([]*graph.Node, error) {
 			if u, ok := x.Op().(*nodes.Unary); ok && uses[orig[x]] == 1 {
 				return graph.Apply(u, transposeOf(x.Inputs()[0], op.Perm))
 			}
-			if t := throughMerge(x, op.Perm, n.Shape(), uses); t != nil {
-				return t
-			}
 			if t := transposeOf(x, op.Perm); t != n {
 				return t
 			}
@@ -123,58 +120,4 @@ func isPermOf(p []int, n int) bool {
 		}
 	}
 	return true
-}
-
-// throughMerge folds Transpose(Reshape(Transpose(x, p1)), p2), where the
-// reshape only merges neighbouring dims, into Reshape(Transpose(x, p)): one
-// copy instead of two. It is how a loop that lays heads side by side per
-// position (attention's final Ravel) becomes a single layout change. It
-// returns nil when the pattern does not apply.
-func throughMerge(x *graph.Node, p2, shape []int, uses map[*graph.Node]int) *graph.Node {
-	switch x.Op().(type) {
-	case *nodes.ReshapeOp, *nodes.RavelOp:
-	default:
-		return nil
-	}
-	inner := x.Inputs()[0]
-	t, ok := inner.Op().(*nodes.TransposeOp)
-	if !ok || uses[x] > 1 || uses[inner] > 1 {
-		return nil
-	}
-	groups := mergeGroups(inner.Shape(), x.Shape())
-	if groups == nil {
-		return nil
-	}
-	var q []int
-	for _, j := range p2 {
-		for d := groups[j][0]; d < groups[j][1]; d++ {
-			q = append(q, d)
-		}
-	}
-	return nodes.Reshape(transposeOf(inner.Inputs()[0], compose(t.Perm, q)), shape...)
-}
-
-// mergeGroups returns, for each dim of to, the range of dims of from it
-// merges, or nil when to is not from with neighbouring dims merged.
-func mergeGroups(from, to []int) [][2]int {
-	groups := make([][2]int, len(to))
-	i := 0
-	for j, n := range to {
-		lo, prod := i, 1
-		for i < len(from) && prod < n {
-			prod *= from[i]
-			i++
-		}
-		if prod != n || n == 0 {
-			return nil
-		}
-		groups[j] = [2]int{lo, i}
-	}
-	for ; i < len(from); i++ { // trailing size-1 dims join the last group
-		if from[i] != 1 || len(groups) == 0 {
-			return nil
-		}
-		groups[len(groups)-1][1] = i + 1
-	}
-	return groups
 }
