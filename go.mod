@@ -1,9 +1,9 @@
 module github.com/loomtensor/loom
 
-go 1.24.0
+go 1.25.0
 
 require (
-	github.com/ebitengine/purego v0.10.0
+	github.com/ebitengine/purego v0.11.3
 	github.com/schollz/progressbar/v3 v3.19.0
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/sys v0.38.0

@@ -98,6 +98,16 @@ func newPlan(order, outs []*graph.Node, host bool) (*plan, error) {
 			s, err = gemmStep(n)
 		case *nodes.SolveOp:
 			s, err = solveStep(n, op)
+		case *nodes.InvOp:
+			s, err = invStep(n, op)
+		case *nodes.CholeskyOp:
+			s, err = choleskyStep(n, op)
+		case *graph.Scatter:
+			s, err = scatterStep(n, op)
+		case *graph.Unselect:
+			s, err = unselectStep(n, op)
+		case *nodes.EinsumOp:
+			s, err = einsumStep(n, op)
 		case *nodes.FusedOp:
 			s, err = fusedStep(n, op)
 		case *nodes.FusedMatMulOp:
