@@ -307,7 +307,7 @@ func ewStep(n *graph.Node, inline map[*graph.Node]bool) (*step, error) {
 		return nil, noKernel(n, err.Error())
 	}
 	return &step{n: n, args: leaves, srcs: []kernelSrc{{src, "ew"}}, exec: func(r *run, in []*Tensor) (*Tensor, error) {
-		out, err := r.e.newTensor(n.DType(), n.Shape())
+		out, err := r.out(n)
 		if err != nil || out.size() == 0 {
 			return out, err
 		}
@@ -335,3 +335,6 @@ func zeros(r *run, t *Tensor) error {
 // noFailure is a flag slot's value when nothing failed, for kernels that
 // record the smallest failing index.
 const noFailure = math.MaxInt64
+
+// out allocates the device buffer step n writes its value into.
+func (r *run) out(n *graph.Node) (*Tensor, error) { return r.e.newTensor(n.DType(), n.Shape()) }

@@ -22,7 +22,7 @@ func kernelStep(n *graph.Node, k kernel, args []*graph.Node) (*step, error) {
 		return nil, noKernel(n, err.Error())
 	}
 	return &step{n: n, args: args, srcs: []kernelSrc{{src, kernelName(src)}}, exec: func(r *run, in []*Tensor) (*Tensor, error) {
-		out, err := r.e.newTensor(n.DType(), n.Shape())
+		out, err := r.out(n)
 		if err != nil || out.size() == 0 {
 			return out, err
 		}
@@ -211,7 +211,7 @@ func copyStep(n *graph.Node) (*step, error) {
 		ks = append(ks, kernelSrc{srcs[k], "copy"})
 	}
 	return &step{n: n, args: n.Inputs(), srcs: ks, exec: func(r *run, in []*Tensor) (*Tensor, error) {
-		out, err := r.e.newTensor(n.DType(), n.Shape())
+		out, err := r.out(n)
 		if err != nil || out.size() == 0 {
 			return out, err
 		}
@@ -235,7 +235,7 @@ func gatherStep(n *graph.Node, op *graph.Gather) (*step, error) {
 	src, _ := g.Source()
 	s := &step{n: n, args: n.Inputs(), srcs: []kernelSrc{{src, "gather"}}, flags: []int64{0, 0}}
 	s.exec = func(r *run, in []*Tensor) (*Tensor, error) {
-		out, err := r.e.newTensor(n.DType(), n.Shape())
+		out, err := r.out(n)
 		if err != nil {
 			return nil, err
 		}
@@ -286,7 +286,7 @@ func takeStep(n *graph.Node, op *graph.TakeOp) (*step, error) {
 	}
 	s := &step{n: n, args: n.Inputs(), srcs: []kernelSrc{{src, "take"}}, flags: []int64{0, 0}}
 	s.exec = func(r *run, in []*Tensor) (*Tensor, error) {
-		out, err := r.e.newTensor(n.DType(), n.Shape())
+		out, err := r.out(n)
 		if err != nil || out.size() == 0 {
 			return out, err
 		}

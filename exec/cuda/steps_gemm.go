@@ -30,7 +30,7 @@ func gemmStep(n *graph.Node) (*step, error) {
 		return nil, noKernel(n, err.Error())
 	}
 	return &step{n: n, args: in, srcs: g.srcs(), exec: func(r *run, in []*Tensor) (*Tensor, error) {
-		out, err := r.e.newTensor(n.DType(), n.Shape())
+		out, err := r.out(n)
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +67,7 @@ func fusedMatMulStep(n *graph.Node, op *nodes.FusedMatMulOp) (*step, error) {
 		if err := g.run(r, in[0].ptr(), in[1].ptr(), prod); err != nil {
 			return nil, err
 		}
-		out, err := r.e.newTensor(n.DType(), n.Shape())
+		out, err := r.out(n)
 		if err != nil || out.size() == 0 {
 			return out, err
 		}
