@@ -22,8 +22,8 @@ var (
 )
 
 // nvrtcCandidates are tried in order: the unversioned development link,
-// then the CUDA 13 and 12 runtimes.
-var nvrtcCandidates = []string{"libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12"}
+// then the CUDA 13, 12 and 11.2+ runtimes (11.x keeps one soname).
+var nvrtcCandidates = []string{"libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2"}
 
 // hasCUBIN is set when NVRTC can emit SASS directly (CUDA ≥ 11.2): the
 // driver then loads the module without a PTX JIT, so a toolkit newer than
