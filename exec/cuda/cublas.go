@@ -2,10 +2,11 @@ package cuda
 
 // The cuBLAS entry points (cublas_api.h). cublasHandle_t is a pointer;
 // cublasOperation_t and cublasMath_t are int enums; alpha and beta are host
-// pointers (the default pointer mode). The batched GEMMs take device arrays
-// of matrix pointers: cublas*gemmStridedBatched has 18 parameters, more than
-// purego can pass (15), so strided batches become pointer arrays built on
-// the device by a generated kernel (gen_layout.go).
+// pointers (the default pointer mode). A batch whose matrices sit at one
+// stride apart (after merging batch dims) goes to cublas*gemmStridedBatched
+// (18 parameters: purego ≥ 0.11 passes up to 32); any other batch layout
+// to cublas*gemmBatched, with device arrays of matrix pointers built by a
+// generated kernel (gen_layout.go).
 var (
 	cublasCreate        func(h *uintptr) int32
 	cublasSetMathMode   func(h uintptr, mode int32) int32
@@ -13,6 +14,8 @@ var (
 	cublasDgemm         func(h uintptr, ta, tb, m, n, k int32, alpha *float64, a uint64, lda int32, b uint64, ldb int32, beta *float64, c uint64, ldc int32) int32
 	cublasSgemmBatched  func(h uintptr, ta, tb, m, n, k int32, alpha *float32, a uint64, lda int32, b uint64, ldb int32, beta *float32, c uint64, ldc int32, batch int32) int32
 	cublasDgemmBatched  func(h uintptr, ta, tb, m, n, k int32, alpha *float64, a uint64, lda int32, b uint64, ldb int32, beta *float64, c uint64, ldc int32, batch int32) int32
+	cublasSgemmStrided  func(h uintptr, ta, tb, m, n, k int32, alpha *float32, a uint64, lda int32, sa int64, b uint64, ldb int32, sb int64, beta *float32, c uint64, ldc int32, sc int64, batch int32) int32
+	cublasDgemmStrided  func(h uintptr, ta, tb, m, n, k int32, alpha *float64, a uint64, lda int32, sa int64, b uint64, ldb int32, sb int64, beta *float64, c uint64, ldc int32, sc int64, batch int32) int32
 	cublasGetStatusName func(code int32) string
 )
 
@@ -41,6 +44,8 @@ func loadCUBLAS() error {
 		{"cublasDgemm_v2", &cublasDgemm},
 		{"cublasSgemmBatched", &cublasSgemmBatched},
 		{"cublasDgemmBatched", &cublasDgemmBatched},
+		{"cublasSgemmStridedBatched", &cublasSgemmStrided},
+		{"cublasDgemmStridedBatched", &cublasDgemmStrided},
 	}
 	for _, s := range syms {
 		if err := dlsym(h, s.name, s.fn); err != nil {
@@ -62,7 +67,8 @@ func cublasStatusName(code int) string {
 
 // gemmCall is one cuBLAS GEMM in cuBLAS's own column-major terms:
 // C = alpha·op(A)·op(B), C m×n. With batch > 1, a, b and c are device
-// arrays of batch matrix pointers.
+// arrays of batch matrix pointers, or, when strided, the first matrices,
+// the others sa, sb and sc elements on (0: one matrix shared by the batch).
 type gemmCall struct {
 	f64            bool
 	transA, transB bool
@@ -71,6 +77,8 @@ type gemmCall struct {
 	a, b, c        uint64
 	lda, ldb, ldc  int
 	batch          int
+	strided        bool
+	sa, sb, sc     int64
 }
 
 // rowMajorGemm is C[M,N] = alpha·op(A)[M,K]·op(B)[K,N] on row-major
@@ -89,6 +97,14 @@ func rowMajorGemm(f64, tA, tB bool, M, N, K int, alpha float64, a, b, c uint64, 
 		a: b, lda: ldb, b: a, ldb: lda, c: c, ldc: N, batch: batch}
 }
 
+// withStrides makes g a strided batch: row-major matrices of A, B and C at sa,
+// sb and sc elements apart (swapped with the operands, as rowMajorGemm
+// swaps them).
+func (g gemmCall) withStrides(sa, sb, sc int) gemmCall {
+	g.strided, g.sa, g.sb, g.sc = true, int64(sb), int64(sa), int64(sc)
+	return g
+}
+
 // gemm runs g through cuBLAS on the owner thread.
 func (d *Device) gemm(g gemmCall) error {
 	op := func(t bool) int32 {
@@ -101,6 +117,12 @@ func (d *Device) gemm(g gemmCall) error {
 	m, n, k := int32(g.m), int32(g.n), int32(g.k)
 	lda, ldb, ldc := int32(max(g.lda, 1)), int32(max(g.ldb, 1)), int32(max(g.ldc, 1))
 	switch {
+	case g.f64 && g.batch > 1 && g.strided:
+		al, be := g.alpha, 0.0
+		return cublasErr("cublasDgemmStridedBatched", cublasDgemmStrided(d.blas, ta, tb, m, n, k, &al, g.a, lda, g.sa, g.b, ldb, g.sb, &be, g.c, ldc, g.sc, int32(g.batch)))
+	case g.batch > 1 && g.strided:
+		al, be := float32(g.alpha), float32(0)
+		return cublasErr("cublasSgemmStridedBatched", cublasSgemmStrided(d.blas, ta, tb, m, n, k, &al, g.a, lda, g.sa, g.b, ldb, g.sb, &be, g.c, ldc, g.sc, int32(g.batch)))
 	case g.f64 && g.batch > 1:
 		al, be := g.alpha, 0.0
 		return cublasErr("cublasDgemmBatched", cublasDgemmBatched(d.blas, ta, tb, m, n, k, &al, g.a, lda, g.b, ldb, &be, g.c, ldc, int32(g.batch)))

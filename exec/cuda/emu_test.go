@@ -184,7 +184,10 @@ func (e *emu) gemm(g gemmCall) error {
 	ptr := func(arr uint64, i int) uint64 { return binary.LittleEndian.Uint64(e.at(arr+uint64(8*i), 8)) }
 	for bi := 0; bi < g.batch; bi++ {
 		a, b, c := g.a, g.b, g.c
-		if g.batch > 1 {
+		switch {
+		case g.strided:
+			a, b, c = a+uint64(int64(bi)*g.sa*int64(es)), b+uint64(int64(bi)*g.sb*int64(es)), c+uint64(int64(bi)*g.sc*int64(es))
+		case g.batch > 1:
 			a, b, c = ptr(g.a, bi), ptr(g.b, bi), ptr(g.c, bi)
 		}
 		for i := 0; i < g.m; i++ {

@@ -125,7 +125,9 @@ func planGemm(op graph.Op, a, b *graph.Node, out []int) (gemmPlan, error) {
 			p.shape = append(p.shape, d)
 			p.as, p.bs, p.cs = append(p.as, strA[j]*es), append(p.bs, strB[j]*es), append(p.cs, strC[j]*es)
 		}
-		if g.batch > 1 {
+		// One merged batch dim is a strided batch; anything else (batch
+		// dims cuBLAS cannot walk with one stride) needs pointer arrays.
+		if g.batch > 1 && len(g.ptrs.shape) > 1 {
 			var err error
 			if g.src, err = g.ptrs.Source(); err != nil {
 				return gemmPlan{}, err
@@ -154,6 +156,12 @@ func (g gemmPlan) run(r *run, a, b uint64, out *Tensor) error {
 	}
 	if g.batch == 1 {
 		return r.e.g.gemm(rowMajorGemm(g.f64, g.tA, g.tB, g.m, g.n, g.k, g.alpha, a, b, out.ptr(), 1))
+	}
+	if g.src == "" {
+		es := elemBytes(out.dt)
+		p := g.ptrs
+		c := rowMajorGemm(g.f64, g.tA, g.tB, g.m, g.n, g.k, g.alpha, a, b, out.ptr(), g.batch)
+		return r.e.g.gemm(c.withStrides(p.as[0]/es, p.bs[0]/es, p.cs[0]/es))
 	}
 	arrays, err := r.e.alloc(int64(24 * g.batch))
 	if err != nil {
