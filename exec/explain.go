@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/loomtensor/loom/exec/cuda"
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/nodes"
 )
@@ -41,6 +42,11 @@ func (p *Program) Explain() string {
 		bufs, inPlace, slots, human(plan.ArenaBytes(), "B"))
 	for _, k := range kept {
 		b.WriteString(k + "\n")
+	}
+	if gpu, ok := p.backend.(*cuda.Backend); ok {
+		if h := gpu.HostOps(); len(h) > 0 {
+			fmt.Fprintf(&b, "on the host (operands copied across the bus): %s\n", strings.Join(h, ", "))
+		}
 	}
 	var names []string
 	for _, in := range p.inputs {

@@ -103,8 +103,9 @@ func (p *plan) free(e *engine) {
 	}
 }
 
-// HostOps lists the nodes of the prepared program that run on the host
-// (LOOM_CUDA_HOST=1), and Fused how many elementwise nodes were folded into
+// HostOps lists the nodes of the prepared program that run on the host:
+// the user's Custom ops (and loops kept around them), and, with
+// LOOM_CUDA_HOST=1, ops without a device kernel. Fused how many elementwise nodes were folded into
 // another node's kernel.
 func (b *Backend) HostOps() []string {
 	b.mu.Lock()

@@ -108,6 +108,11 @@ func newPlan(order, outs []*graph.Node, host bool) (*plan, error) {
 			s, err = unselectStep(n, op)
 		case *nodes.EinsumOp:
 			s, err = einsumStep(n, op)
+		case *nodes.CustomOp, *graph.LoopOp:
+			// The user's Go function (and a loop kept around one) can only
+			// run on the host: that is what it is, not a missing kernel.
+			s = hostStep(n)
+			p.hostOps = append(p.hostOps, fmt.Sprintf("%%%d %s", n.ID(), n.Op().Name()))
 		case *nodes.FusedOp:
 			s, err = fusedStep(n, op)
 		case *nodes.FusedMatMulOp:
