@@ -154,7 +154,9 @@ func BenchmarkBatchedSolve(b *testing.B) {
 }
 
 // Multi-head attention written with loops (examples/attention/mha):
-// batch 8, sequence 1024, model 1024, 16 heads of 64, float32.
+// batch 8, sequence 1024, model 1024, 16 heads of 64, float32; its float32
+// GEMMs in exact float32 (fp32) and on TF32 tensor cores (tf32, what JAX's
+// default precision does on an H100).
 func BenchmarkAttention(b *testing.B) {
 	needGPU(b)
 	const B, S, D, H = 8, 1024, 1024, 16
@@ -177,15 +179,26 @@ func BenchmarkAttention(b *testing.B) {
 	}
 	feeds["wo"] = rnd(1/math.Sqrt(dk), H, dk, dk)
 	p := prepare(b, y, feeds)
-	p.time(b, func(out *tensor.Dense) {
-		if s := dense.Shape(out); len(s) != 3 || s[0] != B || s[1] != S || s[2] != D {
-			b.Fatalf("result shape %v", s)
-		}
-		for _, v := range out.Float32s()[:1000] {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				b.Fatalf("non-finite output %v", v)
+	dev := p.b.Device()
+	was := dev.TF32()
+	defer dev.SetTF32(was)
+	for _, tf32 := range []bool{false, true} {
+		name := map[bool]string{false: "fp32", true: "tf32"}[tf32]
+		b.Run(name, func(b *testing.B) {
+			if err := dev.SetTF32(tf32); err != nil {
+				b.Fatal(err)
 			}
-		}
-	})
-	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
+			p.time(b, func(out *tensor.Dense) {
+				if s := dense.Shape(out); len(s) != 3 || s[0] != B || s[1] != S || s[2] != D {
+					b.Fatalf("result shape %v", s)
+				}
+				for _, v := range out.Float32s()[:1000] {
+					if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+						b.Fatalf("non-finite output %v", v)
+					}
+				}
+			})
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
+		})
+	}
 }
