@@ -5,4 +5,7 @@
 //
 //	go run ./examples/attention            # build, explain, check, time
 //	go run ./examples/attention -batch 8   # the same model over a batch
+//	go run ./examples/attention -train     # train a small transformer (Adam on the host)
+//	go run ./examples/attention -train -cuda      # the whole step on the GPU, weights kept there
+//	go run ./examples/attention -train -resident  # the same one-program step on the CPU
 package main

@@ -33,9 +33,22 @@ func main() {
 	flag.BoolVar(&c.ref, "ref", false, "use the reference interpreter")
 	flag.BoolVar(&c.explain, "explain", true, "print the program")
 	learn := flag.Bool("train", false, "train a small transformer (built from nn/) to reverse token sequences; writes loss.png")
+	onGPU := flag.Bool("cuda", false, "with -train: run the whole step (loss, gradients, Adam) on the GPU, weights and optimiser state kept there")
+	resident := flag.Bool("resident", false, "with -train: the same one-program step as -cuda, on the CPU")
 	flag.Parse()
+	if (*onGPU || *resident) && !*learn {
+		fmt.Fprintln(os.Stderr, "attention: -cuda and -resident go with -train")
+		os.Exit(2)
+	}
 	if *learn {
-		if _, err := trainReverse(defaultTrainConfig(), os.Stdout); err != nil {
+		c := defaultTrainConfig()
+		switch {
+		case *onGPU:
+			c.Resident = "cuda"
+		case *resident:
+			c.Resident = "cpu"
+		}
+		if _, err := trainReverse(c, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "attention -train:", err)
 			os.Exit(1)
 		}

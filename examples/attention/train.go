@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"time"
 
 	"gorgonia.org/tensor"
 
@@ -28,6 +29,11 @@ type trainConfig struct {
 	LR, Target                             float64
 	Seed                                   uint64
 	Plot                                   string // loss-curve PNG path; "" = none
+	// Resident compiles the whole step — loss, gradients and the Adam
+	// update — and keeps the weights and Adam's state on the backend
+	// ("cpu" or "cuda"); each step moves only the batch in and the loss
+	// out. "" runs the program for the gradients and Adam on the host.
+	Resident string
 }
 
 func defaultTrainConfig() trainConfig {
@@ -70,9 +76,9 @@ func (m *reverser) Apply(ids *graph.Node) *graph.Node {
 	return vmap.For(t).Do(func() *graph.Node { return m.head.Apply(m.norm.Apply(x.At(t, graph.All))) })
 }
 
-// trainReverse trains until the loss is below c.Target or c.MaxSteps, and
-// returns the loss of every step.
-func trainReverse(c trainConfig, out io.Writer) ([]float64, error) {
+// reverseLoss builds the model and its loss, the mean cross-entropy per
+// token of predicting dst from src (both [Batch, Len] token ids).
+func reverseLoss(c trainConfig) (*nn.Params, *graph.Node) {
 	g := graph.New()
 	p := nn.NewParams(g, tensor.Float32)
 	model := newReverser(p, c, rand.New(rand.NewPCG(c.Seed, 17)))
@@ -85,6 +91,34 @@ func trainReverse(c trainConfig, out io.Writer) ([]float64, error) {
 			return nn.CrossEntropy(logits.At(s, graph.All), dst.At(b, s))
 		})
 	}))
+	return p, loss
+}
+
+// batches fills src and dst with a new batch of sequences and their
+// reversals on each call.
+func batches(c trainConfig) (src, dst *tensor.Dense, next func()) {
+	r := rand.New(rand.NewPCG(c.Seed, 23))
+	srcV := make([]int64, c.Batch*c.Len)
+	dstV := make([]int64, c.Batch*c.Len)
+	src = tensor.New(tensor.WithShape(c.Batch, c.Len), tensor.WithBacking(srcV))
+	dst = tensor.New(tensor.WithShape(c.Batch, c.Len), tensor.WithBacking(dstV))
+	return src, dst, func() {
+		for q := 0; q < c.Batch; q++ {
+			for k := 0; k < c.Len; k++ {
+				v := r.Int64N(int64(c.Vocab))
+				srcV[q*c.Len+k], dstV[q*c.Len+c.Len-1-k] = v, v
+			}
+		}
+	}
+}
+
+// trainReverse trains until the loss is below c.Target or c.MaxSteps, and
+// returns the loss of every step.
+func trainReverse(c trainConfig, out io.Writer) ([]float64, error) {
+	if c.Resident != "" {
+		return trainResident(c, out)
+	}
+	p, loss := reverseLoss(c)
 	prog, err := exec.Compile(append([]*graph.Node{loss}, autodiff.Grad(loss, p.Nodes()...)...))
 	if err != nil {
 		return nil, err
@@ -92,21 +126,11 @@ func trainReverse(c trainConfig, out io.Writer) ([]float64, error) {
 	fmt.Fprintf(out, "reverse %d tokens of %d kinds: %d blocks, dim %d, %d heads, %d parameters\n",
 		c.Len, c.Vocab, c.Layers, c.Dim, c.Heads, p.Count())
 	opt := train.NewAdam(c.LR)
-	r := rand.New(rand.NewPCG(c.Seed, 23))
-	srcV := make([]int64, c.Batch*c.Len)
-	dstV := make([]int64, c.Batch*c.Len)
-	feeds := map[string]*tensor.Dense{
-		"src": tensor.New(tensor.WithShape(c.Batch, c.Len), tensor.WithBacking(srcV)),
-		"dst": tensor.New(tensor.WithShape(c.Batch, c.Len), tensor.WithBacking(dstV)),
-	}
+	src, dst, next := batches(c)
+	feeds := map[string]*tensor.Dense{"src": src, "dst": dst}
 	var losses []float64
 	for step := 0; step < c.MaxSteps; step++ {
-		for q := 0; q < c.Batch; q++ {
-			for k := 0; k < c.Len; k++ {
-				v := r.Int64N(int64(c.Vocab))
-				srcV[q*c.Len+k], dstV[q*c.Len+c.Len-1-k] = v, v
-			}
-		}
+		next()
 		res, err := prog.Run(p.Feeds(feeds))
 		if err != nil {
 			return losses, err
@@ -116,21 +140,116 @@ func trainReverse(c trainConfig, out io.Writer) ([]float64, error) {
 		}
 		l := float64(res[0].Float32s()[0])
 		losses = append(losses, l)
-		if step%100 == 0 {
-			fmt.Fprintf(out, "step %5d  loss %.4f\n", step, l)
-		}
-		if smoothed(losses, 20) < c.Target {
-			fmt.Fprintf(out, "step %5d  loss %.4f: below %.3g, done\n", step, l, c.Target)
+		if done(out, c, step, losses) {
 			break
 		}
 	}
-	if c.Plot != "" {
-		if err := plotLoss(losses, c.Plot); err != nil {
-			return losses, err
-		}
-		fmt.Fprintf(out, "loss curve written to %s\n", c.Plot)
+	return losses, finish(c, out, losses)
+}
+
+// trainResident is trainReverse with the whole step in one program on the
+// backend c.Resident names: the weights and Adam's state are Put once and
+// carried from Call to Call; a step Puts its batch and reads back only its
+// loss; the weights come back to p once, at the end.
+func trainResident(c trainConfig, out io.Writer) ([]float64, error) {
+	losses, _, err := residentRun(c, out)
+	return losses, err
+}
+
+func residentRun(c trainConfig, out io.Writer) ([]float64, *nn.Params, error) {
+	var dev exec.Option
+	switch c.Resident {
+	case "cpu":
+		dev = exec.OnCPU()
+	case "cuda":
+		dev = exec.OnCUDA()
+	default:
+		return nil, nil, fmt.Errorf("resident training on %q: want cpu or cuda", c.Resident)
 	}
-	return losses, nil
+	p, loss := reverseLoss(c)
+	u, err := train.NewAdam(c.LR).Graph(p.Nodes(), autodiff.Grad(loss, p.Nodes()...))
+	if err != nil {
+		return nil, nil, err
+	}
+	start := time.Now()
+	prog, err := exec.Compile(append([]*graph.Node{loss}, u.Outputs()...), dev)
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(out, "reverse %d tokens of %d kinds: %d blocks, dim %d, %d heads, %d parameters\n",
+		c.Len, c.Vocab, c.Layers, c.Dim, c.Heads, p.Count())
+	fmt.Fprintf(out, "one program per step (loss, gradients, Adam) on %s, compiled in %v; weights and Adam state stay there\n",
+		c.Resident, time.Since(start).Round(time.Millisecond))
+	feeds := map[string]*exec.Value{}
+	for name, t := range p.Feeds(u.Init()) {
+		if feeds[name], err = prog.Put(t); err != nil {
+			return nil, nil, err
+		}
+	}
+	src, dst, next := batches(c)
+	var losses []float64
+	start = time.Now()
+	for step := 0; step < c.MaxSteps; step++ {
+		next()
+		if feeds["src"], err = prog.Put(src); err != nil {
+			return losses, nil, err
+		}
+		if feeds["dst"], err = prog.Put(dst); err != nil {
+			return losses, nil, err
+		}
+		outs, err := prog.Call(feeds)
+		if err != nil {
+			return losses, nil, err
+		}
+		l, err := outs[0].Dense()
+		if err != nil {
+			return losses, nil, err
+		}
+		if err := train.Carry(u, feeds, outs[1:]); err != nil {
+			return losses, nil, err
+		}
+		losses = append(losses, float64(l.Float32s()[0]))
+		if done(out, c, step, losses) {
+			break
+		}
+	}
+	fmt.Fprintf(out, "%d steps, %.3g ms each\n", len(losses),
+		float64(time.Since(start).Microseconds())/1e3/float64(max(len(losses), 1)))
+	for _, name := range p.Names() {
+		t, err := feeds[name].Dense()
+		if err == nil {
+			err = p.Set(name, t)
+		}
+		if err != nil {
+			return losses, nil, fmt.Errorf("reading back %s: %w", name, err)
+		}
+	}
+	return losses, p, finish(c, out, losses)
+}
+
+// done reports progress and whether the smoothed loss is below the target.
+func done(out io.Writer, c trainConfig, step int, losses []float64) bool {
+	l := losses[len(losses)-1]
+	if step%100 == 0 {
+		fmt.Fprintf(out, "step %5d  loss %.4f\n", step, l)
+	}
+	if smoothed(losses, 20) < c.Target {
+		fmt.Fprintf(out, "step %5d  loss %.4f: below %.3g, done\n", step, l, c.Target)
+		return true
+	}
+	return false
+}
+
+// finish writes the loss curve, if asked.
+func finish(c trainConfig, out io.Writer, losses []float64) error {
+	if c.Plot == "" {
+		return nil
+	}
+	if err := plotLoss(losses, c.Plot); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "loss curve written to %s\n", c.Plot)
+	return nil
 }
 
 // smoothed is the mean of the last n losses (all of them when fewer), so a
