@@ -103,7 +103,7 @@ func (p *Compiled) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.De
 // it — an operand's, overwritten in place, or an arena slot — and each
 // value is dropped from env after its last reader.
 func (p *Plan) run(env map[*graph.Node]*tensor.Dense, a *arena) error {
-	a.size(p.slotBytes)
+	a.size(p.SlotBytes())
 	// refs counts the env entries holding each buffer (reshapes share one);
 	// feeds and constants are pinned: never overwritten.
 	refs := map[uintptr]int{}
@@ -120,14 +120,14 @@ func (p *Plan) run(env map[*graph.Node]*tensor.Dense, a *arena) error {
 			args[k] = env[x]
 		}
 		var dst *tensor.Dense
-		if k := p.inplace[i]; k >= 0 {
+		if k := p.InPlace(i); k >= 0 {
 			t := args[k]
-			if refs[dense.Backing(t)] == 1 && !t.IsView() && (!p.escapes[i] || a.owner(t) < 0) {
+			if refs[dense.Backing(t)] == 1 && !t.IsView() && (!p.Escapes(i) || a.owner(t) < 0) {
 				dst = t
 			}
 		}
-		if dst == nil && p.slot[i] >= 0 {
-			dst = a.tensor(p.slot[i], n.DType(), n.Shape())
+		if dst == nil && p.Slot(i) >= 0 {
+			dst = a.tensor(p.Slot(i), n.DType(), n.Shape())
 		}
 		start := time.Now()
 		v, err := Backend{}.node(n, args, dst)
@@ -151,7 +151,7 @@ func (p *Plan) run(env map[*graph.Node]*tensor.Dense, a *arena) error {
 		env[n] = v
 		refs[dense.Backing(v)]++
 		for _, x := range in {
-			if t, ok := env[x]; ok && p.last[p.at[x]] == i {
+			if t, ok := env[x]; ok && p.Last(p.at[x]) == i {
 				refs[dense.Backing(t)]--
 				delete(env, x)
 			}

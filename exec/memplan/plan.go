@@ -1,0 +1,227 @@
+package memplan
+
+import "gorgonia.org/tensor"
+
+// Kind says how a value gets its memory.
+type Kind int
+
+const (
+	// Computed values are written by a kernel into a buffer of their own,
+	// an operand's (in place) or an arena slot.
+	Computed Kind = iota
+	// Fed values (feeds, constants) come from outside and are never
+	// written over.
+	Fed
+	// View values share Reads[0]'s buffer (a reshape).
+	View
+)
+
+// Value is one value of a program, in the order it is computed.
+type Value struct {
+	Kind  Kind
+	Reads []int // the earlier values its kernel reads (indices)
+	Bytes int64
+	DType tensor.Dtype
+	// Slotted kernels write whatever buffer they are handed, so an arena
+	// slot saves them an allocation.
+	Slotted bool
+	// Overwrites: the kernel may write its result over an operand of the
+	// same size and dtype, each element computed before it is written.
+	Overwrites bool
+}
+
+// Plan is a program's buffer assignment.
+type Plan struct {
+	last      []int   // per value: index of its last reader (len: kept)
+	inplace   []int   // per value: the position in Reads of the operand it overwrites, or -1
+	slot      []int   // per value: the arena slot it writes, or -1
+	escapes   []bool  // per value: its buffer is (or is viewed by) an output
+	slotBytes []int64 // per slot
+	peak      int64   // the most bytes of computed values live at once
+	buffers   int     // distinct buffers (after in-place merging)
+	inPlace   int     // values computed in place
+}
+
+// New plans vals computing the outputs outs (indices into vals).
+func New(vals []Value, outs []int) *Plan {
+	N := len(vals)
+	p := &Plan{last: make([]int, N), inplace: make([]int, N), slot: make([]int, N), escapes: make([]bool, N)}
+	// buf[i] is the buffer value i lives in (-1: fed), named by the value
+	// that first wrote it; parent merges in-place chains.
+	buf := make([]int, N)
+	parent := make([]int, N)
+	var find func(b int) int
+	find = func(b int) int {
+		for parent[b] != b {
+			parent[b] = parent[parent[b]]
+			b = parent[b]
+		}
+		return b
+	}
+	end := make([]int, N) // per buffer: its last reader
+	for i, v := range vals {
+		parent[i] = i
+		p.inplace[i], p.slot[i] = -1, -1
+		switch {
+		case v.Kind == Fed:
+			buf[i] = -1
+		case v.Kind == View && len(v.Reads) > 0:
+			buf[i] = buf[v.Reads[0]]
+		default:
+			buf[i] = i
+		}
+		end[i] = i
+	}
+	for i, v := range vals {
+		for _, x := range v.Reads {
+			if b := buf[x]; b >= 0 {
+				end[b] = max(end[b], i)
+			}
+		}
+	}
+	esc := make([]bool, N)
+	for _, o := range outs {
+		if b := buf[o]; b >= 0 {
+			esc[b] = true
+			end[b] = N
+		}
+	}
+	// In place: a value takes over an operand's buffer that nothing reads
+	// after it, of its own size and dtype.
+	for i, v := range vals {
+		if buf[i] != i || !v.Overwrites {
+			continue
+		}
+		for k, x := range v.Reads {
+			b := buf[x]
+			if b < 0 || end[find(b)] != i || vals[x].DType != v.DType || vals[x].Bytes != v.Bytes || v.Bytes == 0 {
+				continue
+			}
+			r := find(b)
+			parent[i] = r
+			end[r], esc[r] = end[i], esc[r] || esc[i]
+			p.inplace[i] = k
+			p.inPlace++
+			break
+		}
+	}
+	p.assignSlots(vals, buf, find, end, esc)
+	for i, v := range vals {
+		p.last[i] = N
+		if buf[i] >= 0 {
+			p.escapes[i] = esc[find(buf[i])]
+		}
+		for _, x := range v.Reads {
+			p.last[x] = i
+		}
+	}
+	for _, o := range outs {
+		p.last[o] = N
+	}
+	return p
+}
+
+// assignSlots gives each merged buffer its lifetime, then a slot: best fit
+// among the slots free before the buffer's first write.
+func (p *Plan) assignSlots(vals []Value, buf []int, find func(int) int, end []int, esc []bool) {
+	N := len(vals)
+	type life struct {
+		first, end int
+		bytes      int64
+		esc, arena bool
+	}
+	lives := map[int]*life{}
+	for i, v := range vals {
+		if buf[i] < 0 {
+			continue
+		}
+		r := find(buf[i])
+		l := lives[r]
+		if l == nil {
+			l = &life{first: i, end: end[r], esc: esc[r], arena: buf[i] == i && v.Slotted}
+			lives[r] = l
+		}
+		l.bytes = max(l.bytes, v.Bytes)
+	}
+	p.buffers = len(lives)
+	busyUntil := []int{} // per slot: the last reader of its current buffer
+	var live int64
+	release := make([][]int64, N+1)
+	for i := range vals {
+		if b := buf[i]; b == i && find(b) == i {
+			l := lives[i]
+			live += l.bytes
+			release[min(l.end, N)] = append(release[min(l.end, N)], l.bytes)
+			if l.arena && !l.esc && l.bytes > 0 {
+				best := -1
+				for s, until := range busyUntil {
+					if until < i && (best < 0 || fitsBetter(p.slotBytes, s, best, l.bytes)) {
+						best = s
+					}
+				}
+				if best < 0 {
+					p.slotBytes = append(p.slotBytes, 0)
+					busyUntil = append(busyUntil, 0)
+					best = len(p.slotBytes) - 1
+				}
+				p.slotBytes[best] = max(p.slotBytes[best], l.bytes)
+				busyUntil[best] = l.end
+				p.slot[i] = best
+			}
+		}
+		p.peak = max(p.peak, live)
+		for _, b := range release[i] {
+			live -= b
+		}
+	}
+}
+
+// fitsBetter prefers, for a buffer of want bytes, a slot already big
+// enough (the smallest such), else the biggest (it grows least).
+func fitsBetter(size []int64, s, best int, want int64) bool {
+	a, b := size[s] >= want, size[best] >= want
+	switch {
+	case a && b:
+		return size[s] < size[best]
+	case a != b:
+		return a
+	}
+	return size[s] > size[best]
+}
+
+// InPlace is the position in value i's Reads of the operand it overwrites,
+// or -1.
+func (p *Plan) InPlace(i int) int { return p.inplace[i] }
+
+// Slot is the arena slot value i is written into, or -1 (its own buffer).
+func (p *Plan) Slot(i int) int { return p.slot[i] }
+
+// Escapes reports whether value i's buffer is, or is viewed by, an output.
+func (p *Plan) Escapes(i int) bool { return p.escapes[i] }
+
+// Last is the index of value i's last reader (the number of values for
+// one kept to the end: an output).
+func (p *Plan) Last(i int) int { return p.last[i] }
+
+// SlotBytes is the size of each arena slot.
+func (p *Plan) SlotBytes() []int64 { return p.slotBytes }
+
+// PeakBytes is the most memory the program's computed values hold at once
+// (feeds and constants not counted), in-place writes and shared views
+// counted once.
+func (p *Plan) PeakBytes() int64 { return p.peak }
+
+// ArenaBytes is the memory a run reuses from one run to the next.
+func (p *Plan) ArenaBytes() int64 {
+	var s int64
+	for _, b := range p.slotBytes {
+		s += b
+	}
+	return s
+}
+
+// Stats summarizes the plan: distinct buffers, values computed in place,
+// arena slots.
+func (p *Plan) Stats() (buffers, inPlace, slots int) {
+	return p.buffers, p.inPlace, len(p.slotBytes)
+}
