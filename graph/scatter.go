@@ -86,7 +86,9 @@ func (o *Scatter) Eval(in []*tensor.Dense) (*tensor.Dense, error) {
 }
 
 // Batch mirrors TakeOp.Batch: a batched value adds a dim of x; a batched
-// index leading dim pairs with it. Other placements keep a loop.
+// index dim among (or right after) the paired ones pairs with it — an
+// index read inside nested loops is batched at the inner loop's dim. Other
+// placements keep a loop.
 func (o *Scatter) Batch(in []*Node, bdim []int) (*Node, int, error) {
 	v, i := in[0], in[1]
 	bv, bi := bdim[0], bdim[1]
@@ -114,8 +116,8 @@ func (o *Scatter) Batch(in []*Node, bdim []int) (*Node, int, error) {
 	op := &Scatter{Dim: shift(o.Dim), Pairs: pairs, Size: o.Size}
 	switch {
 	case bi < 0:
-	case bi == 0:
-		op.Pairs = append([]int{xb}, pairs...)
+	case bi <= len(pairs):
+		op.Pairs = slices.Insert(pairs, bi, xb)
 	default:
 		return nil, 0, ErrNoBatchRule
 	}
