@@ -236,3 +236,27 @@ func TestEmuScatterRank(t *testing.T) {
 		}
 	}
 }
+
+// scatterGoldens adds the scatter kernels and an einsum to the golden
+// sources (gen_test.go), and so to the kernels NVRTC must compile.
+func scatterGoldens(add func(name, src string, err error)) {
+	add("scatter_count", scatterCount, nil)
+	add("scatter_scan", scatterScan, nil)
+	add("scatter_fill", scatterFill, nil)
+	add("scatter_rank", scatterRank, nil)
+	sc := planScatter(&graph.Scatter{Dim: 1, Size: 50, Pairs: []int{0}}, tensor.Float32, []int{4, 50, 16}, []int{4, 9, 16}, []int{4, 9})
+	src, err := sc.addSource()
+	add("scatter_add_f32", src, err)
+	src, err = scatter{dt: tensor.Float64, shape: []int{7}, vc: []int{0}, gc: []int{0}, rc: []int{1}}.addSource()
+	add("scatter_add_f64_rows", src, err)
+	e, err := planEinsum(&nodes.EinsumOp{Spec: "aab,bc,ca->b", Inputs: []string{"aab", "bc", "ca"}, Output: "b"}, tensor.Float32, [][]int{{3, 3, 5}, {5, 2}, {2, 3}})
+	if err == nil {
+		src, err = e.Source()
+	}
+	add("einsum_3_f32", src, err)
+	e, err = planEinsum(&nodes.EinsumOp{Spec: "ii->i", Inputs: []string{"ii"}, Output: "i"}, tensor.Float64, [][]int{{4, 4}})
+	if err == nil {
+		src, err = e.Source()
+	}
+	add("einsum_diag_f64", src, err)
+}
