@@ -52,6 +52,9 @@ func loadCUBLAS() error {
 			return &LoadError{What: "libcublas.so", Why: err.Error()}
 		}
 	}
+	if err := loadLU(h); err != nil {
+		return err
+	}
 	if dlsym(h, "cublasGetStatusName", &cublasGetStatusName) != nil {
 		cublasGetStatusName = nil // older cuBLAS: the table names the codes
 	}

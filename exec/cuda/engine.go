@@ -25,6 +25,7 @@ type gpu interface {
 	prepare(src, name string) error // compile and load ahead of the first launch
 	launch(k launch) error
 	gemm(g gemmCall) error
+	lu(c luCall) error // cuBLAS's batched LU (getrf, getrs, getri)
 	sync() error
 }
 
