@@ -209,8 +209,10 @@ func (o *TakeOp) Batch(in []*Node, bdim []int) (*Node, int, error) {
 		return batched(apply(site, &TakeOp{Dim: dim, Pairs: pairs}, in), outOf(bx))
 	case bx < 0 && bi >= p:
 		return batched(apply(site, &TakeOp{Dim: dim, Pairs: pairs}, in), dim+bi-p)
-	case bx >= 0 && bi == 0:
-		all := append([]int{bx}, pairs...)
+	case bx >= 0 && bi <= p:
+		// The index's batch dim (among or right after its paired dims: an
+		// index read inside nested loops) pairs with x's.
+		all := slices.Insert(pairs, bi, bx)
 		return batched(apply(site, &TakeOp{Dim: dim, Pairs: all}, in), outOf(bx))
 	}
 	return nil, 0, ErrNoBatchRule
