@@ -69,17 +69,26 @@ func TestEmuScatter(t *testing.T) {
 		check(op.Attrs()+" "+dt.String(), graph.Apply(op, v, i), map[string]*tensor.Dense{
 			"v": rnd(r, dt, vs...), "i": ids(r, op.Size, is...)})
 	}
+	// Groups of more than directMax entries are sorted, fewer read
+	// directly; both ways for each layout.
 	// An embedding's gradient: 40 rows of 24 into a table of 9.
 	scatter(&graph.Scatter{Dim: 0, Size: 9}, tensor.Float32, []int{40, 24}, []int{40})
 	scatter(&graph.Scatter{Dim: 0, Size: 9}, tensor.Float64, []int{40, 24}, []int{40})
+	scatter(&graph.Scatter{Dim: 0, Size: 9}, tensor.Float32, []int{12, 24}, []int{12})
 	// Gather's transpose: a scalar index, one slice.
 	scatter(&graph.Scatter{Dim: 1, Size: 5}, tensor.Float64, []int{3, 4}, nil)
 	// Two index dims in the middle, dims either side.
 	scatter(&graph.Scatter{Dim: 1, Size: 6}, tensor.Float32, []int{3, 2, 5, 4}, []int{2, 5})
-	// Paired dims before and after the row dim, one unpaired between.
+	scatter(&graph.Scatter{Dim: 1, Size: 6}, tensor.Float64, []int{3, 4, 5, 2}, []int{4, 5})
+	// Paired dims before and after the row dim, one unpaired between;
+	// cross-entropy's gradient (one entry per group).
 	scatter(&graph.Scatter{Dim: 1, Size: 4, Pairs: []int{0}}, tensor.Float64, []int{3, 7, 5}, []int{3, 7})
+	scatter(&graph.Scatter{Dim: 1, Size: 4, Pairs: []int{0}}, tensor.Float32, []int{3, 19, 5}, []int{3, 19})
 	scatter(&graph.Scatter{Dim: 1, Size: 4, Pairs: []int{3, 0}}, tensor.Float32, []int{3, 6, 2, 5}, []int{5, 3, 6})
+	scatter(&graph.Scatter{Dim: 1, Size: 4, Pairs: []int{3, 0}}, tensor.Float64, []int{3, 17, 2, 5}, []int{5, 3, 17})
+	scatter(&graph.Scatter{Dim: 2, Size: 11, Pairs: []int{0, 1}}, tensor.Float32, []int{3, 6}, []int{3, 6})
 	scatter(&graph.Scatter{Dim: 0, Size: 3}, tensor.Int64, []int{10, 2}, []int{10})
+	scatter(&graph.Scatter{Dim: 0, Size: 3}, tensor.Int64, []int{20, 2}, []int{20})
 	// One row named by every entry: one thread's long loop, in order.
 	{
 		g := graph.New()
@@ -96,14 +105,19 @@ func TestEmuScatter(t *testing.T) {
 		check("empty-index", graph.Apply(&graph.Scatter{Dim: 0, Size: 4}, v, i), map[string]*tensor.Dense{
 			"v": dense.Zeros(tensor.Float32, []int{0, 5}), "i": dense.FromI64([]int{0}, nil)})
 	}
-	for _, bad := range []int64{-1, 9} {
+	for _, c := range []struct {
+		n   int
+		bad int64
+	}{{6, -1}, {6, 9}, {30, -1}, {30, 9}} {
 		t.Run("out-of-range", func(t *testing.T) {
+			bad := c.bad
 			g := graph.New()
-			v := g.Input("v", tensor.Float32, 6, 2)
-			i := g.Input("i", tensor.Int64, 6)
-			iv := dense.FromI64([]int{6}, []int64{0, 1, 2, bad, 3, 20})
+			v := g.Input("v", tensor.Float32, c.n, 2)
+			i := g.Input("i", tensor.Int64, c.n)
+			iv := make([]int64, c.n)
+			iv[3], iv[4], iv[c.n-1] = bad, 20, -5 // the first bad entry is reported
 			_, err := devRun(t, e, []*graph.Node{graph.Apply(&graph.Scatter{Dim: 0, Size: 9}, v, i)},
-				map[string]*tensor.Dense{"v": rnd(r, tensor.Float32, 6, 2), "i": iv})
+				map[string]*tensor.Dense{"v": rnd(r, tensor.Float32, c.n, 2), "i": dense.FromI64([]int{c.n}, iv)})
 			var ie *graph.IndexError
 			if !errors.As(err, &ie) || ie.Index != bad || ie.Size != 9 {
 				t.Fatalf("got %v, want an IndexError for index %d of 9", err, bad)
@@ -244,9 +258,13 @@ func scatterGoldens(add func(name, src string, err error)) {
 	add("scatter_scan", scatterScan, nil)
 	add("scatter_fill", scatterFill, nil)
 	add("scatter_rank", scatterRank, nil)
-	sc := planScatter(&graph.Scatter{Dim: 1, Size: 50, Pairs: []int{0}}, tensor.Float32, []int{4, 50, 16}, []int{4, 9, 16}, []int{4, 9})
+	add("scatter_bad", scatterBad, nil)
+	sc := planScatter(&graph.Scatter{Dim: 1, Size: 50, Pairs: []int{0}}, tensor.Float32, []int{4, 50, 16}, []int{4, 90, 16}, []int{4, 90})
 	src, err := sc.addSource()
 	add("scatter_add_f32", src, err)
+	sc = planScatter(&graph.Scatter{Dim: 2, Size: 50, Pairs: []int{0, 1}}, tensor.Float32, []int{4, 6, 50}, []int{4, 6}, []int{4, 6})
+	src, err = sc.addSource()
+	add("scatter_add_direct_f32", src, err)
 	src, err = scatter{dt: tensor.Float64, shape: []int{7}, vc: []int{0}, gc: []int{0}, rc: []int{1}}.addSource()
 	add("scatter_add_f64_rows", src, err)
 	e, err := planEinsum(&nodes.EinsumOp{Spec: "aab,bc,ca->b", Inputs: []string{"aab", "bc", "ca"}, Output: "b"}, tensor.Float32, [][]int{{3, 3, 5}, {5, 2}, {2, 3}})

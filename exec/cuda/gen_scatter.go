@@ -26,6 +26,12 @@ import (
 // in the same order and precision, and the work is O(table + entries·row)
 // plus Σ m² comparisons over keys named m times — not one scan of the
 // index per table row.
+//
+// Groups of at most directMax entries (cross-entropy's gradient: one label
+// per example, paired with the batch) skip the sort: each table element
+// reads its group's few entries in order, in the one kernel, which is
+// also where the range check happens. Either way scatter_bad then copies
+// the first bad entry's value next to its position.
 type scatter struct {
 	dt   tensor.Dtype
 	size int // table rows (Scatter.Size)
@@ -37,6 +43,13 @@ type scatter struct {
 	shape, vc, gc, rc []int
 	vj                int
 }
+
+// directMax is the most entries per group the direct kernel reads per
+// table element.
+const directMax = 16
+
+// direct reports whether the table is filled without sorting the index.
+func (s scatter) direct() bool { return s.isz <= directMax }
 
 // The sorting kernels' sources fix their blocks: sortBlock threads for
 // those over the entries, one block of scanBlock for the scan.
@@ -57,20 +70,33 @@ func (s scatter) addSource() (string, error) {
 	if s.dt == tensor.Int64 {
 		out = "ltrunc(acc)" // the reference adds int64 values as float64 too
 	}
+	body := sortedBody
+	if s.direct() {
+		body = directBody
+	}
 	var b strings.Builder
 	b.WriteString(prelude)
 	fmt.Fprintf(&b, `
-struct sa_p { %[1]s* dst; const %[1]s* val; const i64* cnt; const i64* sorted; i64 n; i64 isz; i64 size; i64 vj; i64 shape[%[2]d]; i64 vc[%[2]d]; i64 gc[%[2]d]; i64 rc[%[2]d]; };
+struct sa_p { %[1]s* dst; const %[1]s* val; const i64* idx; i64* flag; const i64* cnt; const i64* sorted; i64 n; i64 isz; i64 size; i64 vj; i64 shape[%[2]d]; i64 vc[%[2]d]; i64 gc[%[2]d]; i64 rc[%[2]d]; };
 
-// Each thread owns table elements and adds its key's values in index order
-// (loads four entries ahead: a key named often is one thread's long loop).
+// Each thread owns table elements and adds its row's values in index order.
 extern "C" __global__ void __launch_bounds__(%[3]d) scatter_add(const sa_p p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {
     i64 q = i, vo = 0, g = 0, row = 0;
 #pragma unroll
     for (int d = %[4]d; d >= 0; d--) { const i64 k = q %% p.shape[d]; q /= p.shape[d]; vo += k * p.vc[d]; g += k * p.gc[d]; row += k * p.rc[d]; }
-    const i64 key = g * p.size + row, first = g * p.isz;
+%[6]s
+    p.dst[i] = %[5]s;
+  }
+}
+`, cType(s.dt), r, blockSize, r-1, out, body)
+	return b.String(), nil
+}
+
+// sortedBody adds the entries the sort put in the element's key's range
+// (four loads ahead: a key named often is one thread's long loop).
+const sortedBody = `    const i64 key = g * p.size + row, first = g * p.isz;
     i64 j = key > 0 ? p.cnt[key - 1] : 0;
     const i64 end = p.cnt[key];
     double acc = 0.0;
@@ -79,13 +105,27 @@ extern "C" __global__ void __launch_bounds__(%[3]d) scatter_add(const sa_p p) {
       const double v0 = (double)p.val[vo + e0 * p.vj], v1 = (double)p.val[vo + e1 * p.vj], v2 = (double)p.val[vo + e2 * p.vj], v3 = (double)p.val[vo + e3 * p.vj];
       acc += v0; acc += v1; acc += v2; acc += v3;
     }
-    for (; j < end; j++) acc += (double)p.val[vo + (p.sorted[j] - first) * p.vj];
-    p.dst[i] = %[5]s;
-  }
+    for (; j < end; j++) acc += (double)p.val[vo + (p.sorted[j] - first) * p.vj];`
+
+// directBody reads the group's few entries; every entry is read by some
+// element, so the range check is here.
+const directBody = `    const i64 first = g * p.isz;
+    double acc = 0.0;
+    for (i64 e = 0; e < p.isz; e++) {
+      const i64 v = p.idx[first + e];
+      if (v == row) acc += (double)p.val[vo + e * p.vj];
+      else if (v < 0 || v >= p.size) atomicMin(p.flag, first + e);
+    }`
+
+// scatterBad copies the value of the first bad entry (its position in
+// flag[0]) to flag[1].
+const scatterBad = prelude + `
+struct sb_p { const i64* idx; i64* flag; };
+
+extern "C" __global__ void __launch_bounds__(32) scatter_bad(const sb_p p) {
+  if (threadIdx.x == 0 && p.flag[0] != 0x7fffffffffffffffll) p.flag[1] = p.idx[p.flag[0]];
 }
-`, cType(s.dt), r, blockSize, r-1, out)
-	return b.String(), nil
-}
+`
 
 // The sorting kernels see only the index: entries, their groups' size and
 // the table's rows.
@@ -105,16 +145,14 @@ extern "C" __global__ void __launch_bounds__(256) scatter_count(const sc_p p) {
 `
 
 const scatterScan = prelude + `
-struct ss_p { i64* cnt; const i64* idx; i64* flag; i64 k; };
+struct ss_p { i64* cnt; i64 k; };
 
 // One block turns counts into starts: each thread sums a run of keys, the
-// block scans the run sums, each thread writes its run's starts. It also
-// reads the value of the first bad entry the count found into flag[1].
+// block scans the run sums, each thread writes its run's starts.
 extern "C" __global__ void __launch_bounds__(1024) scatter_scan(const ss_p p) {
   __shared__ i64 part[1024];
   const i64 t = threadIdx.x, nt = blockDim.x;
   const i64 run = (p.k + nt - 1) / nt, lo = t * run < p.k ? t * run : p.k, hi = lo + run < p.k ? lo + run : p.k;
-  if (t == 0 && p.flag[0] != 0x7fffffffffffffffll) p.flag[1] = p.idx[p.flag[0]];
   i64 s = 0;
   for (i64 j = lo; j < hi; j++) s += p.cnt[j];
   part[t] = s;
@@ -181,11 +219,9 @@ func (s scatter) count(idx, cnt, flag uint64, n, sms int) launch {
 	return launch{src: scatterCount, name: "scatter_count", grid: gridFor(n, sortBlock, sms), block: sortBlock, params: p}
 }
 
-func (s scatter) scan(cnt, idx, flag uint64, keys int) launch {
+func (s scatter) scan(cnt uint64, keys int) launch {
 	var p params
 	p.ptr(cnt)
-	p.ptr(idx)
-	p.ptr(flag)
 	p.int(keys)
 	return launch{src: scatterScan, name: "scatter_scan", grid: 1, block: scanBlock, params: p}
 }
@@ -209,11 +245,21 @@ func (s scatter) rank(idx, cnt, perm, sorted uint64, n, sms int) launch {
 	return launch{src: scatterRank, name: "scatter_rank", grid: gridFor(n, sortBlock, sms), block: sortBlock, params: p}
 }
 
-func (s scatter) add(src string, dst, val, cnt, sorted uint64, n, sms int) launch {
+func (s scatter) bad(idx, flag uint64) launch {
+	var p params
+	p.ptr(idx)
+	p.ptr(flag)
+	return launch{src: scatterBad, name: "scatter_bad", grid: 1, block: 32, params: p}
+}
+
+// add fills the table; cnt and sorted are 0 for the direct kernel.
+func (s scatter) add(src string, dst, val, idx, flag, cnt, sorted uint64, n, sms int) launch {
 	r := len(s.shape)
 	var p params
 	p.ptr(dst)
 	p.ptr(val)
+	p.ptr(idx)
+	p.ptr(flag)
 	p.ptr(cnt)
 	p.ptr(sorted)
 	p.int(n)

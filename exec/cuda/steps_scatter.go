@@ -53,8 +53,9 @@ func planScatter(op *graph.Scatter, dt tensor.Dtype, xs, vs, is []int) scatter {
 }
 
 // scatterStep adds slices of a value into a zero table at int64 rows,
-// deterministically: a counting sort of the index, then one thread per
-// table element adding its row's slices in index order (gen_scatter.go).
+// deterministically: one thread per table element adds its row's slices
+// in index order, found by a counting sort of the index, or directly
+// where each group has a few entries (gen_scatter.go).
 // A row out of range is a graph.IndexError naming the first such entry.
 func scatterStep(n *graph.Node, op *graph.Scatter) (*step, error) {
 	v, ix := n.Inputs()[0], n.Inputs()[1]
@@ -66,9 +67,12 @@ func scatterStep(n *graph.Node, op *graph.Scatter) (*step, error) {
 	}
 	groups := dense.Size(is[:len(op.Pairs)])
 	entries, keys := groups*sc.isz, groups*op.Size
-	s := &step{n: n, args: n.Inputs(), flags: []int64{noFailure, 0}, srcs: []kernelSrc{
-		{scatterCount, "scatter_count"}, {scatterScan, "scatter_scan"}, {scatterFill, "scatter_fill"},
-		{scatterRank, "scatter_rank"}, {src, "scatter_add"}}}
+	s := &step{n: n, args: n.Inputs(), flags: []int64{noFailure, 0},
+		srcs: []kernelSrc{{src, "scatter_add"}, {scatterBad, "scatter_bad"}}}
+	if !sc.direct() {
+		s.srcs = append(s.srcs, kernelSrc{scatterCount, "scatter_count"}, kernelSrc{scatterScan, "scatter_scan"},
+			kernelSrc{scatterFill, "scatter_fill"}, kernelSrc{scatterRank, "scatter_rank"})
+	}
 	s.exec = func(r *run, in []*Tensor) (*Tensor, error) {
 		out, err := r.out(n)
 		if err != nil || out.size() == 0 {
@@ -76,6 +80,18 @@ func scatterStep(n *graph.Node, op *graph.Scatter) (*step, error) {
 		}
 		if in[0].size() == 0 { // no slices: the reference checks no index either
 			return out, zeros(r, out)
+		}
+		idx, flag := in[1].ptr(), r.flagAt(s.flag0)
+		if sc.direct() {
+			err := r.launch(sc.add(src, out.ptr(), in[0].ptr(), idx, flag, 0, 0, out.size(), r.sms))
+			if err == nil {
+				err = r.launch(sc.bad(idx, flag))
+			}
+			if err != nil {
+				r.e.release(out.buf)
+				return nil, err
+			}
+			return out, nil
 		}
 		var scratch []*Tensor
 		defer func() {
@@ -102,15 +118,15 @@ func scatterStep(n *graph.Node, op *graph.Scatter) (*step, error) {
 		if err != nil {
 			return nil, err
 		}
-		idx, flag := in[1].ptr(), r.flagAt(s.flag0)
 		for _, k := range []func() error{
 			func() error { return zeros(r, cnt) },
 			func() error { return r.launch(sc.count(idx, cnt.ptr(), flag, entries, r.sms)) },
-			func() error { return r.launch(sc.scan(cnt.ptr(), idx, flag, keys)) },
+			func() error { return r.launch(sc.bad(idx, flag)) },
+			func() error { return r.launch(sc.scan(cnt.ptr(), keys)) },
 			func() error { return r.launch(sc.fill(idx, cnt.ptr(), perm.ptr(), entries, r.sms)) },
 			func() error { return r.launch(sc.rank(idx, cnt.ptr(), perm.ptr(), sorted.ptr(), entries, r.sms)) },
 			func() error {
-				return r.launch(sc.add(src, out.ptr(), in[0].ptr(), cnt.ptr(), sorted.ptr(), out.size(), r.sms))
+				return r.launch(sc.add(src, out.ptr(), in[0].ptr(), idx, flag, cnt.ptr(), sorted.ptr(), out.size(), r.sms))
 			},
 		} {
 			if err := k(); err != nil {

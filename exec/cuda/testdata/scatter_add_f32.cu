@@ -22,10 +22,9 @@ __device__ __forceinline__ i64 wadd(i64 a, i64 b) { return (i64)((u64)a + (u64)b
 __device__ __forceinline__ i64 wsub(i64 a, i64 b) { return (i64)((u64)a - (u64)b); }
 __device__ __forceinline__ i64 wmul(i64 a, i64 b) { return (i64)((u64)a * (u64)b); }
 
-struct sa_p { float* dst; const float* val; const i64* cnt; const i64* sorted; i64 n; i64 isz; i64 size; i64 vj; i64 shape[3]; i64 vc[3]; i64 gc[3]; i64 rc[3]; };
+struct sa_p { float* dst; const float* val; const i64* idx; i64* flag; const i64* cnt; const i64* sorted; i64 n; i64 isz; i64 size; i64 vj; i64 shape[3]; i64 vc[3]; i64 gc[3]; i64 rc[3]; };
 
-// Each thread owns table elements and adds its key's values in index order
-// (loads four entries ahead: a key named often is one thread's long loop).
+// Each thread owns table elements and adds its row's values in index order.
 extern "C" __global__ void __launch_bounds__(256) scatter_add(const sa_p p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {

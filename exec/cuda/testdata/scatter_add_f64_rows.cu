@@ -22,26 +22,22 @@ __device__ __forceinline__ i64 wadd(i64 a, i64 b) { return (i64)((u64)a + (u64)b
 __device__ __forceinline__ i64 wsub(i64 a, i64 b) { return (i64)((u64)a - (u64)b); }
 __device__ __forceinline__ i64 wmul(i64 a, i64 b) { return (i64)((u64)a * (u64)b); }
 
-struct sa_p { double* dst; const double* val; const i64* cnt; const i64* sorted; i64 n; i64 isz; i64 size; i64 vj; i64 shape[1]; i64 vc[1]; i64 gc[1]; i64 rc[1]; };
+struct sa_p { double* dst; const double* val; const i64* idx; i64* flag; const i64* cnt; const i64* sorted; i64 n; i64 isz; i64 size; i64 vj; i64 shape[1]; i64 vc[1]; i64 gc[1]; i64 rc[1]; };
 
-// Each thread owns table elements and adds its key's values in index order
-// (loads four entries ahead: a key named often is one thread's long loop).
+// Each thread owns table elements and adds its row's values in index order.
 extern "C" __global__ void __launch_bounds__(256) scatter_add(const sa_p p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {
     i64 q = i, vo = 0, g = 0, row = 0;
 #pragma unroll
     for (int d = 0; d >= 0; d--) { const i64 k = q % p.shape[d]; q /= p.shape[d]; vo += k * p.vc[d]; g += k * p.gc[d]; row += k * p.rc[d]; }
-    const i64 key = g * p.size + row, first = g * p.isz;
-    i64 j = key > 0 ? p.cnt[key - 1] : 0;
-    const i64 end = p.cnt[key];
+    const i64 first = g * p.isz;
     double acc = 0.0;
-    for (; j + 4 <= end; j += 4) {
-      const i64 e0 = p.sorted[j] - first, e1 = p.sorted[j + 1] - first, e2 = p.sorted[j + 2] - first, e3 = p.sorted[j + 3] - first;
-      const double v0 = (double)p.val[vo + e0 * p.vj], v1 = (double)p.val[vo + e1 * p.vj], v2 = (double)p.val[vo + e2 * p.vj], v3 = (double)p.val[vo + e3 * p.vj];
-      acc += v0; acc += v1; acc += v2; acc += v3;
+    for (i64 e = 0; e < p.isz; e++) {
+      const i64 v = p.idx[first + e];
+      if (v == row) acc += (double)p.val[vo + e * p.vj];
+      else if (v < 0 || v >= p.size) atomicMin(p.flag, first + e);
     }
-    for (; j < end; j++) acc += (double)p.val[vo + (p.sorted[j] - first) * p.vj];
     p.dst[i] = (double)acc;
   }
 }

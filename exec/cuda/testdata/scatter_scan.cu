@@ -22,16 +22,14 @@ __device__ __forceinline__ i64 wadd(i64 a, i64 b) { return (i64)((u64)a + (u64)b
 __device__ __forceinline__ i64 wsub(i64 a, i64 b) { return (i64)((u64)a - (u64)b); }
 __device__ __forceinline__ i64 wmul(i64 a, i64 b) { return (i64)((u64)a * (u64)b); }
 
-struct ss_p { i64* cnt; const i64* idx; i64* flag; i64 k; };
+struct ss_p { i64* cnt; i64 k; };
 
 // One block turns counts into starts: each thread sums a run of keys, the
-// block scans the run sums, each thread writes its run's starts. It also
-// reads the value of the first bad entry the count found into flag[1].
+// block scans the run sums, each thread writes its run's starts.
 extern "C" __global__ void __launch_bounds__(1024) scatter_scan(const ss_p p) {
   __shared__ i64 part[1024];
   const i64 t = threadIdx.x, nt = blockDim.x;
   const i64 run = (p.k + nt - 1) / nt, lo = t * run < p.k ? t * run : p.k, hi = lo + run < p.k ? lo + run : p.k;
-  if (t == 0 && p.flag[0] != 0x7fffffffffffffffll) p.flag[1] = p.idx[p.flag[0]];
   i64 s = 0;
   for (i64 j = lo; j < hi; j++) s += p.cnt[j];
   part[t] = s;
