@@ -1,19 +1,28 @@
 package exec
 
-import "github.com/loomtensor/loom/exec/cpu"
+import (
+	"github.com/loomtensor/loom/exec/cpu"
+	"github.com/loomtensor/loom/exec/cuda"
+	"github.com/loomtensor/loom/exec/memplan"
+)
 
 // PeakBytes is the most memory a Run holds at once for the values it
 // computes (feeds and constants not counted), as the memory plan lays them
 // out: each value lives from its kernel to its last reader (outputs to the
 // end), reshapes share their operand's buffer, and an elementwise kernel
-// whose operand dies there writes over it. The CPU backend runs exactly this
-// plan; other backends are estimated with it.
+// whose operand dies there writes over it. The CPU and CUDA backends run
+// exactly their plans; the reference interpreter is estimated with the CPU's.
 func (p *Program) PeakBytes() int64 { return p.plan().PeakBytes() }
 
-// plan is the CPU backend's plan, or one made for this estimate.
-func (p *Program) plan() *cpu.Plan {
-	if c, ok := p.backend.(*cpu.Compiled); ok {
-		return c.Plan()
+// plan is the backend's memory plan, or the CPU's made for this estimate.
+func (p *Program) plan() *memplan.Plan {
+	switch b := p.backend.(type) {
+	case *cpu.Compiled:
+		return b.Plan().Plan
+	case *cuda.Backend:
+		if m := b.MemoryPlan(); m != nil {
+			return m
+		}
 	}
-	return cpu.NewPlan(p.order, p.outs)
+	return cpu.NewPlan(p.order, p.outs).Plan
 }

@@ -8,6 +8,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/loomtensor/loom/exec/memplan"
 	"github.com/loomtensor/loom/graph"
 )
 
@@ -86,6 +87,9 @@ func (b *Backend) Prepare(order, outs []*graph.Node) error {
 				b.e.releaseLater(t.buf)
 			}
 		}
+		if p.mem.arena != nil {
+			b.e.releaseLater(p.mem.arena)
+		}
 	})
 	b.mu.Lock()
 	b.plan = p
@@ -93,14 +97,26 @@ func (b *Backend) Prepare(order, outs []*graph.Node) error {
 	return nil
 }
 
-// free returns a plan's constants (on the owner thread).
+// free returns a plan's constants and arena (on the owner thread).
 func (p *plan) free(e *engine) {
+	p.mem.free(e)
 	for n, t := range p.consts {
 		if t != nil {
 			e.release(t.buf)
 			p.consts[n] = nil
 		}
 	}
+}
+
+// MemoryPlan is the prepared program's device memory plan (nil before
+// Prepare): arena slots, in-place writes, peak bytes.
+func (b *Backend) MemoryPlan() *memplan.Plan {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.plan == nil {
+		return nil
+	}
+	return b.plan.mem.plan
 }
 
 // HostOps lists the nodes of the prepared program that run on the host:

@@ -19,16 +19,24 @@
 //     system per thread, LU with partial pivoting in float64) are generated
 //     kernels too;
 //   - MatMul, Outer and BatchMatMul go to cuBLAS (row-major through the
-//     usual operand swap; batches as device arrays of matrix pointers,
-//     since cublas*gemmStridedBatched takes more arguments than purego
-//     passes);
-//   - reshapes are views.
+//     usual operand swap): a batch whose matrices lie one stride apart to
+//     cublas*gemmStridedBatched, any other batch layout (permuted batch
+//     dims the optimizer left for the GEMM to read) to cublas*gemmBatched
+//     with device arrays of matrix pointers;
+//   - reshapes are views;
+//   - the user's Custom ops (and loops kept around them) run on the host,
+//     their operands copied across the bus: Go code has nowhere else to
+//     run. Explain lists them.
 //
 // Generated CUDA C is compiled by NVRTC for the device's compute capability
 // (--gpu-architecture=sm_XY, SASS) once per source, cached by its hash;
 // sizes travel in each kernel's one parameter struct, so a module serves
-// every shape. Device memory comes from a pool of size classes; values go
-// back to it after their last reader.
+// every shape. Device memory follows the program's memory plan
+// (exec/memplan, over the device steps): intermediates live in slots of one
+// arena allocated by the first run and reused by every later one,
+// elementwise kernels write over operands that die at them, and outputs and
+// host results come from a pool of size classes (values go back to it after
+// their last reader).
 //
 // An op without a device kernel (Inv, Cholesky, int64 GEMM, Solve beyond 16
 // unknowns, loops kept around a Custom op, ...) makes Prepare — and so

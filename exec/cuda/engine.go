@@ -41,6 +41,7 @@ type buffer struct {
 	ptr   uint64
 	bytes int64
 	refs  int
+	slot  bool // part of a plan's arena: never returned to the pool
 }
 
 // pinned marks buffers a run must not free: feeds and constants.
@@ -113,7 +114,7 @@ func (e *engine) release(b *buffer) {
 	if b == nil {
 		return
 	}
-	if b.refs--; b.refs == 0 && b.ptr != 0 {
+	if b.refs--; b.refs == 0 && b.ptr != 0 && !b.slot {
 		e.free[b.bytes] = append(e.free[b.bytes], b.ptr)
 		b.ptr = 0
 	}

@@ -13,7 +13,7 @@ import (
 // reader; kernels report failures (a gather index out of range, a singular
 // system) in flag slots read once, after the last kernel.
 func (p *plan) execute(e *engine, feeds map[*graph.Node]*Tensor) (res []*Tensor, err error) {
-	r := &run{e: e, sms: e.g.smCount()}
+	r := &run{e: e, p: p, sms: e.g.smCount()}
 	vals := map[*graph.Node]*Tensor{}
 	owned := map[*graph.Node]bool{} // values this run made (feeds and constants are borrowed)
 	defer func() {
@@ -39,6 +39,7 @@ func (p *plan) execute(e *engine, feeds map[*graph.Node]*Tensor) (res []*Tensor,
 	for _, t := range vals {
 		borrowed[t.buf] = true
 	}
+	r.borrowed = borrowed
 	if p.nflags > 0 {
 		fl, err := e.alloc(int64(8 * p.nflags))
 		if err != nil {
@@ -61,6 +62,7 @@ func (p *plan) execute(e *engine, feeds map[*graph.Node]*Tensor) (res []*Tensor,
 		for k, a := range s.args {
 			in[k] = vals[a]
 		}
+		r.step, r.in = i, in
 		out, err := s.exec(r, in)
 		if err != nil {
 			return nil, &graph.RunError{Node: s.n, Err: err}

@@ -27,6 +27,10 @@ type step struct {
 	flag0 int // the first of its slots in the run's flag buffer
 	check func(got []int64) error
 	host  bool // runs on the host (LOOM_CUDA_HOST=1)
+	view  bool // shares its operand's buffer (a reshape)
+	// inplace: its kernel may write over an operand of its size (each
+	// element read before it is written).
+	inplace bool
 }
 
 type kernelSrc struct{ src, name string }
@@ -41,13 +45,20 @@ type plan struct {
 	nflags      int
 	inlined     int // elementwise nodes folded into another's kernel
 	hostOps     []string
+	mem         *memory
 }
 
 // run is the state of one execution of a plan.
 type run struct {
 	e     *engine
+	p     *plan
 	sms   int
 	flags uint64 // device address of the plan's flag slots
+	// The step running, its operands' values, and the buffers of feeds and
+	// constants (never written over): what out needs to follow the plan.
+	step     int
+	in       []*Tensor
+	borrowed map[*buffer]bool
 }
 
 // flagAt is the device address of flag slot k.
@@ -139,6 +150,7 @@ func newPlan(order, outs []*graph.Node, host bool) (*plan, error) {
 	for _, o := range outs {
 		p.last[o] = len(p.steps)
 	}
+	p.mem = planMemory(p)
 	return p, nil
 }
 
@@ -296,7 +308,7 @@ func hostStep(n *graph.Node) *step {
 
 // viewStep is a reshape: the same buffer, new dims.
 func viewStep(n *graph.Node) *step {
-	return &step{n: n, args: n.Inputs(), exec: func(r *run, in []*Tensor) (*Tensor, error) {
+	return &step{n: n, args: n.Inputs(), view: true, exec: func(r *run, in []*Tensor) (*Tensor, error) {
 		return in[0].view(n.Shape()), nil
 	}}
 }
@@ -311,7 +323,7 @@ func ewStep(n *graph.Node, inline map[*graph.Node]bool) (*step, error) {
 	if err != nil {
 		return nil, noKernel(n, err.Error())
 	}
-	return &step{n: n, args: leaves, srcs: []kernelSrc{{src, "ew"}}, exec: func(r *run, in []*Tensor) (*Tensor, error) {
+	return &step{n: n, args: leaves, srcs: []kernelSrc{{src, "ew"}}, inplace: true, exec: func(r *run, in []*Tensor) (*Tensor, error) {
 		out, err := r.out(n)
 		if err != nil || out.size() == 0 {
 			return out, err
@@ -340,6 +352,3 @@ func zeros(r *run, t *Tensor) error {
 // noFailure is a flag slot's value when nothing failed, for kernels that
 // record the smallest failing index.
 const noFailure = math.MaxInt64
-
-// out allocates the device buffer step n writes its value into.
-func (r *run) out(n *graph.Node) (*Tensor, error) { return r.e.newTensor(n.DType(), n.Shape()) }
