@@ -233,18 +233,34 @@ func (e *Expr) pack(p *params, ptrs []uint64) {
 	}
 }
 
+// ewUnroll is how many elements a thread of the elementwise kernel has in
+// flight: a memory-bound kernel needs several independent loads per thread
+// to cover HBM latency (one per thread leaves an H100 near half its
+// bandwidth).
+const ewUnroll = 4
+
 // Source is the elementwise kernel "ew": out[i] = ex_at(p, i) over the
-// shape, with a grid-stride loop.
+// shape, with a grid-stride loop that computes ewUnroll elements, a grid
+// stride apart (each warp's accesses stay coalesced), before storing any.
+// The loads all come before the stores, and each element is read and
+// written by one thread, so the result may overwrite an operand.
 func (e *Expr) Source() (string, error) {
 	if err := e.Check(); err != nil {
 		return "", err
 	}
-	own := fmt.Sprintf("  %s* out;\n  i64 n;\n", cType(e.Out()))
-	body := fmt.Sprintf(`extern "C" __global__ void __launch_bounds__(%d) ew(const P p) {
+	ct := cType(e.Out())
+	own := fmt.Sprintf("  %s* out;\n  i64 n;\n", ct)
+	body := fmt.Sprintf(`extern "C" __global__ void __launch_bounds__(%[1]d) ew(const P p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
-  for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) p.out[i] = ex_at(p, i);
+  for (i64 i0 = (i64)blockIdx.x * blockDim.x + threadIdx.x; i0 < p.n; i0 += %[2]d * step) {
+    %[3]s v[%[2]d];
+#pragma unroll
+    for (int u = 0; u < %[2]d; u++) { const i64 i = i0 + u * step; if (i < p.n) v[u] = ex_at(p, i); }
+#pragma unroll
+    for (int u = 0; u < %[2]d; u++) { const i64 i = i0 + u * step; if (i < p.n) p.out[i] = v[u]; }
+  }
 }
-`, blockSize)
+`, blockSize, ewUnroll, ct)
 	return e.source(own, body)
 }
 

@@ -54,5 +54,11 @@ __device__ __forceinline__ double ex_at(const P& p, i64 i) {
 
 extern "C" __global__ void __launch_bounds__(256) ew(const P p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
-  for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) p.out[i] = ex_at(p, i);
+  for (i64 i0 = (i64)blockIdx.x * blockDim.x + threadIdx.x; i0 < p.n; i0 += 4 * step) {
+    double v[4];
+#pragma unroll
+    for (int u = 0; u < 4; u++) { const i64 i = i0 + u * step; if (i < p.n) v[u] = ex_at(p, i); }
+#pragma unroll
+    for (int u = 0; u < 4; u++) { const i64 i = i0 + u * step; if (i < p.n) p.out[i] = v[u]; }
+  }
 }
