@@ -16,8 +16,12 @@ func (e *emu) lu(c luCall) error {
 		return &Error{Lib: "cublas", Call: "emu lu", Code: 7, Name: "CUBLAS_STATUS_INVALID_VALUE"}
 	}
 	ptr := func(arr uint64, i int) uint64 { return binary.LittleEndian.Uint64(e.at(arr+uint64(8*i), 8)) }
-	get := func(m uint64, i int) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(e.at(m+uint64(8*i), 8))) }
-	set := func(m uint64, i int, v float64) { binary.LittleEndian.PutUint64(e.at(m+uint64(8*i), 8), math.Float64bits(v)) }
+	get := func(m uint64, i int) float64 {
+		return math.Float64frombits(binary.LittleEndian.Uint64(e.at(m+uint64(8*i), 8)))
+	}
+	set := func(m uint64, i int, v float64) {
+		binary.LittleEndian.PutUint64(e.at(m+uint64(8*i), 8), math.Float64bits(v))
+	}
 	geti := func(p uint64, i int) int { return int(int32(binary.LittleEndian.Uint32(e.at(p+uint64(4*i), 4)))) }
 	seti := func(p uint64, i, v int) { binary.LittleEndian.PutUint32(e.at(p+uint64(4*i), 4), uint32(int32(v))) }
 	n := c.n

@@ -16,10 +16,10 @@ const maxSolveN = 16
 // elementwise kernels, as each holds a whole matrix.
 const solveBlock = 128
 
-// Failure codes a solve kernel reports: flag = min over failed systems of
-// system·4 + code, so the host learns the first failing system.
+// Failure codes a linear-algebra kernel reports: flag = min over failed
+// matrices of index·4 + code, so the host learns the first failing one.
 const (
-	solveSingular  = 1
+	solveSingular  = 1 // also "not positive definite" for Cholesky
 	solveNotFinite = 2
 )
 
@@ -30,18 +30,112 @@ const (
 // dtype, and rejects pivots no larger than ε·‖A‖_F (ε = 2⁻⁵²) — the CPU
 // backend's rule. Batch dims index A and B through strides (0 where one
 // side is shared).
+// Up to regsN the matrix stays in registers.
 type solve struct {
 	dt tensor.Dtype
 	n  int
 	nb int // batch dims (after merging)
 }
 
-func (s solve) Source() (string, error) {
-	if s.dt != tensor.Float32 && s.dt != tensor.Float64 {
-		return "", fmt.Errorf("solve does not take %v", s.dt)
+// smallLACheck validates a one-thread-per-matrix kernel's dtype and size.
+func smallLACheck(what string, dt tensor.Dtype, n int) error {
+	if dt != tensor.Float32 && dt != tensor.Float64 {
+		return fmt.Errorf("%s does not take %v", what, dt)
 	}
-	if s.n < 1 || s.n > maxSolveN {
-		return "", fmt.Errorf("solve kernel takes 1 ≤ n ≤ %d, got %d", maxSolveN, s.n)
+	if n < 1 || n > maxSolveN {
+		return fmt.Errorf("%s kernel takes 1 ≤ n ≤ %d, got %d", what, maxSolveN, n)
+	}
+	return nil
+}
+
+// luLoad is the C that loads the N×N matrix at src (element e at src[e])
+// into m[] as doubles and sets tiny, the pivot threshold ε·‖A‖_F (scaled
+// by max|aᵢⱼ| only where ‖A‖_F² under- or overflows, as the CPU backend
+// does). A matrix holding NaN or ±Inf reports solveNotFinite for matrix
+// idx and skips to the next (continue).
+func luLoad(src, idx string) string {
+	return fmt.Sprintf(`    double m[N * N];
+    double big = 0.0, ss = 0.0;
+    bool finite = true;
+@U@
+    for (int e = 0; e < N * N; e++) {
+      const double v = (double)%[1]s[e];
+      m[e] = v;
+      finite = finite && isfinite(v);
+      big = fmax(big, fabs(v));
+      ss += v * v;
+    }
+    if (!finite) { atomicMin(p.flag, %[2]s * 4 + %[3]d); continue; }
+    double norm = sqrt(ss);
+    if (!(ss >= 2.2250738585072014e-308 && ss <= 1.7976931348623157e308) && big > 0.0) {
+      ss = 0.0;
+@U@
+      for (int e = 0; e < N * N; e++) { const double u = m[e] / big; ss += u * u; }
+      norm = big * sqrt(ss);
+    }
+    const double tiny = 2.220446049250313e-16 * norm;
+`, src, idx, solveNotFinite)
+}
+
+// luPivot is the C that finds column j's pivot row among rows ≥ j and, when
+// it is no larger than tiny, marks the matrix singular and leaves the
+// elimination loop.
+const luPivot = `      int piv = j;
+      double best = fabs(m[j * N + j]);
+@U@
+      for (int i = j + 1; i < N; i++) { const double v = fabs(m[i * N + j]); if (v > best) { best = v; piv = i; } }
+      if (!(best > tiny)) { ok = false; break; }
+`
+
+// regsN is the largest n whose matrix a thread keeps in registers: the
+// loops over it are unrolled and rows swapped by predicated copies, so
+// every index is a constant (ptxas for sm_90: no stack frame at n = 5,
+// where swapping through the pivot's run-time index put the whole matrix
+// in a 240-byte one). Above it the registers run out (n = 12 unrolled
+// spills 4 KB), so the loops stay rolled and the matrix lives in local
+// memory (L1), with one swap through the pivot's index.
+const regsN = 9
+
+// unrolled replaces the @U@ marks of a template: loops over the matrix are
+// unrolled up to regsN, rolled above.
+func unrolled(src string, n int) string {
+	if n <= regsN {
+		return strings.ReplaceAll(src, "@U@", "#pragma unroll")
+	}
+	return strings.ReplaceAll(src, "@U@", "#pragma unroll 1")
+}
+
+// luSwap is the C that swaps row j of m with row piv from column c0 on
+// ("0" or "j"), and elements j and piv of the array aux (of C type auxT)
+// unless aux is empty.
+func luSwap(n int, c0, aux, auxT string) string {
+	if n <= regsN {
+		x := ""
+		if aux != "" {
+			x = fmt.Sprintf("\n          const %[2]s w = %[1]s[j]; %[1]s[j] = %[1]s[i]; %[1]s[i] = w;", aux, auxT)
+		}
+		return fmt.Sprintf(`@U@
+      for (int i = j + 1; i < N; i++) {
+        if (i == piv) {
+@U@
+          for (int c = %s; c < N; c++) { const double w = m[j * N + c]; m[j * N + c] = m[i * N + c]; m[i * N + c] = w; }%s
+        }
+      }
+`, c0, x)
+	}
+	x := ""
+	if aux != "" {
+		x = fmt.Sprintf("\n        const %[2]s w = %[1]s[j]; %[1]s[j] = %[1]s[piv]; %[1]s[piv] = w;", aux, auxT)
+	}
+	return fmt.Sprintf(`      if (piv != j) {
+        for (int c = %s; c < N; c++) { const double w = m[j * N + c]; m[j * N + c] = m[piv * N + c]; m[piv * N + c] = w; }%s
+      }
+`, c0, x)
+}
+
+func (s solve) Source() (string, error) {
+	if err := smallLACheck("solve", s.dt, s.n); err != nil {
+		return "", err
 	}
 	r := max(s.nb, 1)
 	if r > maxRank {
@@ -49,7 +143,7 @@ func (s solve) Source() (string, error) {
 	}
 	var b strings.Builder
 	b.WriteString(prelude)
-	fmt.Fprintf(&b, `
+	b.WriteString(unrolled(fmt.Sprintf(`
 struct sv_p { %[1]s* x; const %[1]s* a; const %[1]s* b; i64* flag; i64 nsys; i64 k; i64 shape[%[2]d]; i64 ast[%[2]d]; i64 bst[%[2]d]; };
 
 extern "C" __global__ void __launch_bounds__(%[3]d) solve(const sv_p p) {
@@ -60,55 +154,35 @@ extern "C" __global__ void __launch_bounds__(%[3]d) solve(const sv_p p) {
     i64 q = s, ao = 0, bo = 0;
 #pragma unroll
     for (int d = %[5]d; d >= 0; d--) { const i64 c = q %% p.shape[d]; q /= p.shape[d]; ao += c * p.ast[d]; bo += c * p.bst[d]; }
-    double m[N * N], y[N];
-    double big = 0.0;
-    bool finite = true;
-#pragma unroll
-    for (int e = 0; e < N * N; e++) {
-      const double v = (double)p.a[ao + e];
-      m[e] = v;
-      finite = finite && isfinite(v);
-      big = fmax(big, fabs(v));
-    }
-    if (!finite) { atomicMin(p.flag, s * 4 + %[6]d); continue; }
-    double ss = 0.0;
-    if (big > 0.0) {
-#pragma unroll
-      for (int e = 0; e < N * N; e++) { const double u = m[e] / big; ss += u * u; }
-    }
-    const double tiny = 2.220446049250313e-16 * big * sqrt(ss);
-#pragma unroll
+    const %[1]s* a = p.a + ao;
+%[6]s    double y[N];
+@U@
     for (int i = 0; i < N; i++) y[i] = (double)p.b[bo + i * p.k + col];
     bool ok = true;
-#pragma unroll
+@U@
     for (int j = 0; j < N; j++) {
-      int piv = j;
-      double best = fabs(m[j * N + j]);
-      for (int i = j + 1; i < N; i++) { const double v = fabs(m[i * N + j]); if (v > best) { best = v; piv = i; } }
-      if (!(best > tiny)) { ok = false; break; }
-      if (piv != j) {
-        for (int c = 0; c < N; c++) { const double w = m[j * N + c]; m[j * N + c] = m[piv * N + c]; m[piv * N + c] = w; }
-        const double w = y[j]; y[j] = y[piv]; y[piv] = w;
-      }
-      const double rp = 1.0 / m[j * N + j];
+%[7]s%[9]s      const double rp = 1.0 / m[j * N + j];
+@U@
       for (int i = j + 1; i < N; i++) {
         const double l = m[i * N + j] * rp;
+@U@
         for (int c = j + 1; c < N; c++) m[i * N + c] -= l * m[j * N + c];
         y[i] -= l * y[j];
       }
     }
-    if (!ok) { atomicMin(p.flag, s * 4 + %[7]d); continue; }
-#pragma unroll
+    if (!ok) { atomicMin(p.flag, s * 4 + %[8]d); continue; }
+@U@
     for (int i = N - 1; i >= 0; i--) {
       double v = y[i];
+@U@
       for (int c = i + 1; c < N; c++) v -= m[i * N + c] * y[c];
       y[i] = v / m[i * N + i];
     }
-#pragma unroll
+@U@
     for (int i = 0; i < N; i++) p.x[(s * N + i) * p.k + col] = (%[1]s)y[i];
   }
 }
-`, cType(s.dt), r, solveBlock, s.n, r-1, solveNotFinite, solveSingular)
+`, cType(s.dt), r, solveBlock, s.n, r-1, luLoad("a", "s"), luPivot, solveSingular, luSwap(s.n, "j", "y", "double")), s.n))
 	return b.String(), nil
 }
 

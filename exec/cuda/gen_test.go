@@ -100,6 +100,9 @@ func goldenKernels(t *testing.T) map[string]string {
 	add("solve_f32_n5", src, err)
 	src, err = solve{dt: tensor.Float64, n: 3, nb: 2}.Source()
 	add("solve_f64_n3", src, err)
+	for name, src := range laGoldens(t) {
+		add(name, src, nil)
+	}
 	scatterGoldens(add)
 	return out
 }

@@ -28,9 +28,16 @@ struct sa_p { double* dst; const double* val; const i64* idx; i64* flag; const i
 extern "C" __global__ void __launch_bounds__(256) scatter_add(const sa_p p) {
   const i64 step = (i64)blockDim.x * gridDim.x;
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < p.n; i += step) {
-    i64 q = i, vo = 0, g = 0, row = 0;
+    i64 vo = 0, g = 0, row = 0;
+    if (p.n <= 0xffffffffll) { // 32-bit division where it suffices: a table has many elements
+      unsigned q = (unsigned)i;
 #pragma unroll
-    for (int d = 0; d >= 0; d--) { const i64 k = q % p.shape[d]; q /= p.shape[d]; vo += k * p.vc[d]; g += k * p.gc[d]; row += k * p.rc[d]; }
+      for (int d = 0; d >= 0; d--) { const unsigned s = (unsigned)p.shape[d]; const i64 k = q % s; q /= s; vo += k * p.vc[d]; g += k * p.gc[d]; row += k * p.rc[d]; }
+    } else {
+      i64 q = i;
+#pragma unroll
+      for (int d = 0; d >= 0; d--) { const i64 k = q % p.shape[d]; q /= p.shape[d]; vo += k * p.vc[d]; g += k * p.gc[d]; row += k * p.rc[d]; }
+    }
     const i64 first = g * p.isz;
     double acc = 0.0;
     for (i64 e = 0; e < p.isz; e++) {

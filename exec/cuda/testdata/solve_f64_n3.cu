@@ -32,23 +32,28 @@ extern "C" __global__ void __launch_bounds__(128) solve(const sv_p p) {
     i64 q = s, ao = 0, bo = 0;
 #pragma unroll
     for (int d = 1; d >= 0; d--) { const i64 c = q % p.shape[d]; q /= p.shape[d]; ao += c * p.ast[d]; bo += c * p.bst[d]; }
-    double m[N * N], y[N];
-    double big = 0.0;
+    const double* a = p.a + ao;
+    double m[N * N];
+    double big = 0.0, ss = 0.0;
     bool finite = true;
 #pragma unroll
     for (int e = 0; e < N * N; e++) {
-      const double v = (double)p.a[ao + e];
+      const double v = (double)a[e];
       m[e] = v;
       finite = finite && isfinite(v);
       big = fmax(big, fabs(v));
+      ss += v * v;
     }
     if (!finite) { atomicMin(p.flag, s * 4 + 2); continue; }
-    double ss = 0.0;
-    if (big > 0.0) {
+    double norm = sqrt(ss);
+    if (!(ss >= 2.2250738585072014e-308 && ss <= 1.7976931348623157e308) && big > 0.0) {
+      ss = 0.0;
 #pragma unroll
       for (int e = 0; e < N * N; e++) { const double u = m[e] / big; ss += u * u; }
+      norm = big * sqrt(ss);
     }
-    const double tiny = 2.220446049250313e-16 * big * sqrt(ss);
+    const double tiny = 2.220446049250313e-16 * norm;
+    double y[N];
 #pragma unroll
     for (int i = 0; i < N; i++) y[i] = (double)p.b[bo + i * p.k + col];
     bool ok = true;
@@ -56,15 +61,22 @@ extern "C" __global__ void __launch_bounds__(128) solve(const sv_p p) {
     for (int j = 0; j < N; j++) {
       int piv = j;
       double best = fabs(m[j * N + j]);
+#pragma unroll
       for (int i = j + 1; i < N; i++) { const double v = fabs(m[i * N + j]); if (v > best) { best = v; piv = i; } }
       if (!(best > tiny)) { ok = false; break; }
-      if (piv != j) {
-        for (int c = 0; c < N; c++) { const double w = m[j * N + c]; m[j * N + c] = m[piv * N + c]; m[piv * N + c] = w; }
-        const double w = y[j]; y[j] = y[piv]; y[piv] = w;
+#pragma unroll
+      for (int i = j + 1; i < N; i++) {
+        if (i == piv) {
+#pragma unroll
+          for (int c = j; c < N; c++) { const double w = m[j * N + c]; m[j * N + c] = m[i * N + c]; m[i * N + c] = w; }
+          const double w = y[j]; y[j] = y[i]; y[i] = w;
+        }
       }
       const double rp = 1.0 / m[j * N + j];
+#pragma unroll
       for (int i = j + 1; i < N; i++) {
         const double l = m[i * N + j] * rp;
+#pragma unroll
         for (int c = j + 1; c < N; c++) m[i * N + c] -= l * m[j * N + c];
         y[i] -= l * y[j];
       }
@@ -73,6 +85,7 @@ extern "C" __global__ void __launch_bounds__(128) solve(const sv_p p) {
 #pragma unroll
     for (int i = N - 1; i >= 0; i--) {
       double v = y[i];
+#pragma unroll
       for (int c = i + 1; c < N; c++) v -= m[i * N + c] * y[c];
       y[i] = v / m[i * N + i];
     }

@@ -1,0 +1,100 @@
+typedef long long i64;
+typedef unsigned long long u64;
+typedef unsigned char u8;
+
+// Go's math.Max/Min: NaN if either is NaN, and +0 > -0.
+__device__ __forceinline__ float lmax(float a, float b) { return (a != a || b != b) ? a + b : (a > b ? a : (b > a ? b : (signbit(a) ? b : a))); }
+__device__ __forceinline__ double lmax(double a, double b) { return (a != a || b != b) ? a + b : (a > b ? a : (b > a ? b : (signbit(a) ? b : a))); }
+__device__ __forceinline__ float lmin(float a, float b) { return (a != a || b != b) ? a + b : (a < b ? a : (b < a ? b : (signbit(a) ? a : b))); }
+__device__ __forceinline__ double lmin(double a, double b) { return (a != a || b != b) ? a + b : (a < b ? a : (b < a ? b : (signbit(a) ? a : b))); }
+__device__ __forceinline__ i64 lmax(i64 a, i64 b) { return a > b ? a : b; }
+__device__ __forceinline__ i64 lmin(i64 a, i64 b) { return a < b ? a : b; }
+// max(x, 0) keeping NaN.
+__device__ __forceinline__ float lrelu(float x) { return (x > 0.0f || x != x) ? x : 0.0f; }
+__device__ __forceinline__ double lrelu(double x) { return (x > 0.0 || x != x) ? x : 0.0; }
+// 1/(1+e^-x) without overflow.
+__device__ __forceinline__ float lsigmoid(float x) { if (x >= 0.0f) return 1.0f / (1.0f + expf(-x)); float e = expf(x); return e / (1.0f + e); }
+__device__ __forceinline__ double lsigmoid(double x) { if (x >= 0.0) return 1.0 / (1.0 + exp(-x)); double e = exp(x); return e / (1.0 + e); }
+// Float to int64: toward zero, saturating, NaN is 0.
+__device__ __forceinline__ i64 ltrunc(double x) { return x != x ? 0 : (x >= 9223372036854775807.0 ? (i64)0x7fffffffffffffffll : (x <= -9223372036854775808.0 ? (i64)0x8000000000000000ull : (i64)x)); }
+// Wrapping int64 arithmetic, as Go's.
+__device__ __forceinline__ i64 wadd(i64 a, i64 b) { return (i64)((u64)a + (u64)b); }
+__device__ __forceinline__ i64 wsub(i64 a, i64 b) { return (i64)((u64)a - (u64)b); }
+__device__ __forceinline__ i64 wmul(i64 a, i64 b) { return (i64)((u64)a * (u64)b); }
+
+struct iv_p { double* x; const double* a; i64* flag; i64 nmat; };
+
+extern "C" __global__ void __launch_bounds__(128) inv(const iv_p p) {
+  constexpr int N = 16;
+  const i64 step = (i64)blockDim.x * gridDim.x;
+  for (i64 s = (i64)blockIdx.x * blockDim.x + threadIdx.x; s < p.nmat; s += step) {
+    const double* a = p.a + s * (N * N);
+    double m[N * N];
+    double big = 0.0, ss = 0.0;
+    bool finite = true;
+#pragma unroll 1
+    for (int e = 0; e < N * N; e++) {
+      const double v = (double)a[e];
+      m[e] = v;
+      finite = finite && isfinite(v);
+      big = fmax(big, fabs(v));
+      ss += v * v;
+    }
+    if (!finite) { atomicMin(p.flag, s * 4 + 2); continue; }
+    double norm = sqrt(ss);
+    if (!(ss >= 2.2250738585072014e-308 && ss <= 1.7976931348623157e308) && big > 0.0) {
+      ss = 0.0;
+#pragma unroll 1
+      for (int e = 0; e < N * N; e++) { const double u = m[e] / big; ss += u * u; }
+      norm = big * sqrt(ss);
+    }
+    const double tiny = 2.220446049250313e-16 * norm;
+    int perm[N]; // row r of the factored P·A is row perm[r] of A
+#pragma unroll 1
+    for (int i = 0; i < N; i++) perm[i] = i;
+    bool ok = true;
+#pragma unroll 1
+    for (int j = 0; j < N; j++) {
+      int piv = j;
+      double best = fabs(m[j * N + j]);
+#pragma unroll 1
+      for (int i = j + 1; i < N; i++) { const double v = fabs(m[i * N + j]); if (v > best) { best = v; piv = i; } }
+      if (!(best > tiny)) { ok = false; break; }
+      if (piv != j) {
+        for (int c = 0; c < N; c++) { const double w = m[j * N + c]; m[j * N + c] = m[piv * N + c]; m[piv * N + c] = w; }
+        const int w = perm[j]; perm[j] = perm[piv]; perm[piv] = w;
+      }
+      const double rp = 1.0 / m[j * N + j];
+#pragma unroll 1
+      for (int i = j + 1; i < N; i++) {
+        const double l = m[i * N + j] * rp;
+        m[i * N + j] = l;
+#pragma unroll 1
+        for (int c = j + 1; c < N; c++) m[i * N + c] -= l * m[j * N + c];
+      }
+    }
+    if (!ok) { atomicMin(p.flag, s * 4 + 1); continue; }
+    // Column c of A⁻¹ solves L·U·x = P·e_c.
+    double* x = p.x + s * (N * N);
+#pragma unroll 1
+    for (int c = 0; c < N; c++) {
+      double y[N];
+#pragma unroll 1
+      for (int i = 0; i < N; i++) {
+        double v = perm[i] == c ? 1.0 : 0.0;
+#pragma unroll 1
+        for (int q = 0; q < i; q++) v -= m[i * N + q] * y[q];
+        y[i] = v;
+      }
+#pragma unroll 1
+      for (int i = N - 1; i >= 0; i--) {
+        double v = y[i];
+#pragma unroll 1
+        for (int q = i + 1; q < N; q++) v -= m[i * N + q] * y[q];
+        y[i] = v / m[i * N + i];
+      }
+#pragma unroll 1
+      for (int i = 0; i < N; i++) x[i * N + c] = (double)y[i];
+    }
+  }
+}
