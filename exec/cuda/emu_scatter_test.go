@@ -2,7 +2,9 @@ package cuda
 
 import (
 	"errors"
+	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -277,4 +279,28 @@ func scatterGoldens(add func(name, src string, err error)) {
 		src, err = e.Source()
 	}
 	add("einsum_diag_f64", src, err)
+}
+
+// Beyond the kernels' limits Prepare says so (ErrNoKernel), naming the op.
+func TestScatterEinsumLimits(t *testing.T) {
+	g := graph.New()
+	var xs []*graph.Node
+	for k := range maxEinsumOps + 1 {
+		xs = append(xs, g.Input(fmt.Sprint("x", k), tensor.Float32, 2))
+	}
+	many := nodes.Einsum("a,a,a,a,a,a,a,a,a->a", xs...)
+	y := g.Input("y", tensor.Float64, 1, 1, 1, 1, 1, 1, 1, 1, 1)
+	wide := nodes.Einsum("abcdefghi->abcdefghi", y)
+	b := g.Input("b", tensor.Bool, 4)
+	i := g.Input("i", tensor.Int64, 4)
+	boolScatter := graph.Apply(&graph.Scatter{Dim: 0, Size: 3}, b, i)
+	if err := g.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []*graph.Node{many, wide, boolScatter} {
+		_, err := newPlan(graph.Needed([]*graph.Node{n}), []*graph.Node{n}, false)
+		if !errors.Is(err, ErrNoKernel) || !strings.Contains(err.Error(), n.Op().Name()) {
+			t.Errorf("%s: got %v, want ErrNoKernel", n.Op().Name(), err)
+		}
+	}
 }
