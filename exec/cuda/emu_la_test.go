@@ -240,6 +240,42 @@ func TestEmuLinalgErrors(t *testing.T) {
 	}
 }
 
+// A single matrix fails without a system index, with the same kinds.
+func TestEmuLinalgErrorsUnbatched(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the emulated GPU compiles kernels with g++")
+	}
+	run := runner(newEngine(newEmu(t)), nil, nil)
+	for _, n := range []int{3, 17} {
+		g := graph.New()
+		a := g.Input("A", tensor.Float64, n, n)
+		b := g.Input("b", tensor.Float64, n)
+		sing := dense.Zeros(tensor.Float64, []int{n, n}) // rank 1: every row 1…n
+		for k, v := range sing.Float64s() {
+			sing.Float64s()[k] = v + float64(k%n+1)
+		}
+		nan := laMatrices(rand.New(rand.NewSource(9)), tensor.Float64, nil, n, true)
+		nan.Float64s()[n] = math.NaN()
+		for _, c := range []struct {
+			y    *graph.Node
+			a    *tensor.Dense
+			want error
+			says string
+		}{
+			{nodes.Inv(a), sing, nodes.ErrSingular, "Inv: matrix is singular"},
+			{nodes.Solve(a, b), sing, nodes.ErrSingular, "Solve: matrix is singular"},
+			{nodes.Solve(a, b), nan, nil, "Solve: matrix has a non-finite element"},
+			{nodes.Cholesky(a), nan, nodes.ErrNotPositiveDefinite, "Cholesky: matrix is not positive definite: (A+Aᵀ)/2"},
+			{nodes.Cholesky(a), sing, nodes.ErrNotPositiveDefinite, "Cholesky: matrix is not positive definite"},
+		} {
+			_, err := run([]*graph.Node{c.y}, map[string]*tensor.Dense{"A": c.a, "b": dense.Zeros(tensor.Float64, []int{n})})
+			if err == nil || (c.want != nil && !errors.Is(err, c.want)) || !strings.Contains(err.Error(), c.says) || strings.Contains(err.Error(), "system") {
+				t.Errorf("n %d: got %v, want %v saying %q", n, err, c.want, c.says)
+			}
+		}
+	}
+}
+
 // The LU path of Solve factors each distinct A once: an A shared along a
 // batch dim has its pivots repeated (a copy kernel), not its factorization.
 func TestLUSolveSharesFactors(t *testing.T) {
