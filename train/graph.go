@@ -91,13 +91,11 @@ func Prefix(name string) GraphOption { return func(c *graphConfig) { c.prefix = 
 // new Compile. Init holds the optimiser's LR under that name.
 func LRInput() GraphOption { return func(c *graphConfig) { c.lrInput = true } }
 
-// builder is what SGD's and Adam's Graph share: the checked parameters,
-// their gradients and the state inputs made so far.
+// builder is what SGD's and Adam's Graph share: the checked parameters'
+// names and the state inputs made so far.
 type builder struct {
 	op, prefix string
 	g          *graph.Graph
-	params     []*graph.Node
-	grads      []*graph.Node
 	pnames     []string
 	u          *Update
 }
@@ -120,7 +118,7 @@ func newBuilder(op, prefix string, params, grads []*graph.Node, opts []GraphOpti
 	if len(params) == 0 {
 		return nil, nil, fmt.Errorf("train: %s.Graph: no parameters", op)
 	}
-	b := &builder{op: op, prefix: c.prefix, params: params, grads: grads, u: &Update{init: map[string]*tensor.Dense{}}}
+	b := &builder{op: op, prefix: c.prefix, u: &Update{init: map[string]*tensor.Dense{}}}
 	seen := map[string]bool{}
 	for k, p := range params {
 		gr := grads[k]
