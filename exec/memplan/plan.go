@@ -1,6 +1,10 @@
 package memplan
 
-import "gorgonia.org/tensor"
+import (
+	"slices"
+
+	"gorgonia.org/tensor"
+)
 
 // Kind says how a value gets its memory.
 type Kind int
@@ -10,7 +14,7 @@ const (
 	// an operand's (in place) or an arena slot.
 	Computed Kind = iota
 	// Fed values (feeds, constants) come from outside and are never
-	// written over.
+	// written over, unless Donated.
 	Fed
 	// View values share Reads[0]'s buffer (a reshape).
 	View
@@ -28,6 +32,19 @@ type Value struct {
 	// Overwrites: the kernel may write its result over an operand of the
 	// same size and dtype, each element computed before it is written.
 	Overwrites bool
+	// Over, when not nil, lists the positions in Reads the kernel may
+	// write over (a fused GEMM's epilogue operands, not its factors; a
+	// fused kernel's operands read in place, not those read permuted).
+	Over []int
+	// Donated marks a Fed value whose buffer the program may take over
+	// (exec.Donate): a value that overwrites it where nothing reads it
+	// later lives in its memory, an output included.
+	Donated bool
+}
+
+// overwrites reports whether v's kernel may write over Reads[k].
+func (v *Value) overwrites(k int) bool {
+	return v.Overwrites && (v.Over == nil || slices.Contains(v.Over, k))
 }
 
 // Plan is a program's buffer assignment.
@@ -36,6 +53,7 @@ type Plan struct {
 	inplace   []int   // per value: the position in Reads of the operand it overwrites, or -1
 	slot      []int   // per value: the arena slot it writes, or -1
 	escapes   []bool  // per value: its buffer is (or is viewed by) an output
+	donor     []int   // per value: the donated feed whose memory it lives in, or -1
 	slotBytes []int64 // per slot
 	peak      int64   // the most bytes of computed values live at once
 	buffers   int     // distinct buffers (after in-place merging)
@@ -45,9 +63,10 @@ type Plan struct {
 // New plans vals computing the outputs outs (indices into vals).
 func New(vals []Value, outs []int) *Plan {
 	N := len(vals)
-	p := &Plan{last: make([]int, N), inplace: make([]int, N), slot: make([]int, N), escapes: make([]bool, N)}
-	// buf[i] is the buffer value i lives in (-1: fed), named by the value
-	// that first wrote it; parent merges in-place chains.
+	p := &Plan{last: make([]int, N), inplace: make([]int, N), slot: make([]int, N), escapes: make([]bool, N), donor: make([]int, N)}
+	// buf[i] is the buffer value i lives in (-1: fed, not donated), named
+	// by the value that first wrote it (or the donated feed); parent
+	// merges in-place chains.
 	buf := make([]int, N)
 	parent := make([]int, N)
 	var find func(b int) int
@@ -63,7 +82,7 @@ func New(vals []Value, outs []int) *Plan {
 		parent[i] = i
 		p.inplace[i], p.slot[i] = -1, -1
 		switch {
-		case v.Kind == Fed:
+		case v.Kind == Fed && !v.Donated:
 			buf[i] = -1
 		case v.Kind == View && len(v.Reads) > 0:
 			buf[i] = buf[v.Reads[0]]
@@ -87,14 +106,14 @@ func New(vals []Value, outs []int) *Plan {
 		}
 	}
 	// In place: a value takes over an operand's buffer that nothing reads
-	// after it, of its own size and dtype.
+	// after it, of its own size and dtype (a donated feed's included).
 	for i, v := range vals {
-		if buf[i] != i || !v.Overwrites {
+		if buf[i] != i || !v.Overwrites || v.Kind != Computed {
 			continue
 		}
 		for k, x := range v.Reads {
 			b := buf[x]
-			if b < 0 || end[find(b)] != i || vals[x].DType != v.DType || vals[x].Bytes != v.Bytes || v.Bytes == 0 {
+			if b < 0 || !v.overwrites(k) || end[find(b)] != i || vals[x].DType != v.DType || vals[x].Bytes != v.Bytes || v.Bytes == 0 {
 				continue
 			}
 			r := find(b)
@@ -107,9 +126,13 @@ func New(vals []Value, outs []int) *Plan {
 	}
 	p.assignSlots(vals, buf, find, end, esc)
 	for i, v := range vals {
-		p.last[i] = N
+		p.last[i], p.donor[i] = N, -1
 		if buf[i] >= 0 {
-			p.escapes[i] = esc[find(buf[i])]
+			r := find(buf[i])
+			p.escapes[i] = esc[r]
+			if vals[r].Kind == Fed {
+				p.donor[i] = r
+			}
 		}
 		for _, x := range v.Reads {
 			p.last[x] = i
@@ -130,9 +153,11 @@ func (p *Plan) assignSlots(vals []Value, buf []int, find func(int) int, end []in
 		bytes      int64
 		esc, arena bool
 	}
+	// A donated feed's memory is the caller's: the values written over it
+	// need neither new memory nor a slot.
 	lives := map[int]*life{}
 	for i, v := range vals {
-		if buf[i] < 0 {
+		if buf[i] < 0 || vals[find(buf[i])].Kind == Fed {
 			continue
 		}
 		r := find(buf[i])
@@ -148,7 +173,7 @@ func (p *Plan) assignSlots(vals []Value, buf []int, find func(int) int, end []in
 	var live int64
 	release := make([][]int64, N+1)
 	for i := range vals {
-		if b := buf[i]; b == i && find(b) == i {
+		if b := buf[i]; b == i && find(b) == i && lives[i] != nil {
 			l := lives[i]
 			live += l.bytes
 			release[min(l.end, N)] = append(release[min(l.end, N)], l.bytes)
@@ -192,6 +217,11 @@ func fitsBetter(size []int64, s, best int, want int64) bool {
 // InPlace is the position in value i's Reads of the operand it overwrites,
 // or -1.
 func (p *Plan) InPlace(i int) int { return p.inplace[i] }
+
+// Donor is the donated feed (a value index) whose memory value i is
+// written into, directly or through a chain of in-place writes, or -1. A
+// donated feed is its own donor.
+func (p *Plan) Donor(i int) int { return p.donor[i] }
 
 // Slot is the arena slot value i is written into, or -1 (its own buffer).
 func (p *Plan) Slot(i int) int { return p.slot[i] }
