@@ -81,6 +81,10 @@ func scatterStep(n *graph.Node, op *graph.Scatter) (*step, error) {
 		if in[0].size() == 0 { // no slices: the reference checks no index either
 			return out, zeros(r, out)
 		}
+		fail := func(err error) (*Tensor, error) {
+			r.e.release(out.buf)
+			return nil, err
+		}
 		idx, flag := in[1].ptr(), r.flagAt(s.flag0)
 		if sc.direct() {
 			err := r.launch(sc.add(src, out.ptr(), in[0].ptr(), idx, flag, 0, 0, out.size(), r.sms))
@@ -88,8 +92,7 @@ func scatterStep(n *graph.Node, op *graph.Scatter) (*step, error) {
 				err = r.launch(sc.bad(idx, flag))
 			}
 			if err != nil {
-				r.e.release(out.buf)
-				return nil, err
+				return fail(err)
 			}
 			return out, nil
 		}
@@ -108,15 +111,15 @@ func scatterStep(n *graph.Node, op *graph.Scatter) (*step, error) {
 		}
 		cnt, err := tmp(keys)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		perm, err := tmp(entries)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		sorted, err := tmp(entries)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		for _, k := range []func() error{
 			func() error { return zeros(r, cnt) },
@@ -130,8 +133,7 @@ func scatterStep(n *graph.Node, op *graph.Scatter) (*step, error) {
 			},
 		} {
 			if err := k(); err != nil {
-				r.e.release(out.buf)
-				return nil, err
+				return fail(err)
 			}
 		}
 		return out, nil
