@@ -13,6 +13,11 @@ import (
 // solveSingular, a non-finite element of S with solveNotFinite. L is kept
 // packed by rows: element (i, j ≤ i) at i(i+1)/2 + j.
 
+// cholRegsN is the largest n whose packed factor (n(n+1)/2 doubles) a
+// thread keeps in registers (ptxas for sm_90: 210 registers and no stack
+// frame at n = 12); above it the loops stay rolled, L in local memory.
+const cholRegsN = 12
+
 // chol is one thread per matrix (n ≤ maxSolveN), left-looking like
 // LAPACK's potf2 and the CPU backend: column j from the rows above it.
 type chol struct {
@@ -76,7 +81,7 @@ extern "C" __global__ void __launch_bounds__(%[2]d) chol(const ch_p p) {
     }
   }
 }
-`, cType(c.dt), solveBlock, c.n, solveNotFinite, solveSingular), c.n))
+`, cType(c.dt), solveBlock, c.n, solveNotFinite, solveSingular), c.n <= cholRegsN))
 	return b.String(), nil
 }
 

@@ -71,7 +71,7 @@ extern "C" __global__ void __launch_bounds__(%[2]d) inv(const iv_p p) {
     }
   }
 }
-`, cType(v.dt), solveBlock, v.n, luLoad("a", "s"), luPivot, luSwap(v.n, "0", "perm", "int"), solveSingular), v.n))
+`, cType(v.dt), solveBlock, v.n, luLoad("a", "s"), luPivot, luSwap(v.n, "0", "perm", "int"), solveSingular), v.n <= regsN))
 	return b.String(), nil
 }
 

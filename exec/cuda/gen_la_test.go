@@ -1,7 +1,9 @@
 package cuda
 
 import (
+	"strings"
 	"testing"
+	"unsafe"
 
 	"gorgonia.org/tensor"
 )
@@ -60,4 +62,43 @@ func TestNVRTCCompilesLAKernels(t *testing.T) {
 		}
 	}
 	t.Logf("%d kernels compiled", len(ks))
+}
+
+// ptxasLog compiles src for sm_90 with ptxas's resource report and returns
+// NVRTC's log.
+func ptxasLog(t *testing.T, src string) string {
+	t.Helper()
+	var prog uintptr
+	if err := nvrtcErr("nvrtcCreateProgram", nvrtcCreateProgram(&prog, src, "loom.cu", 0, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	defer nvrtcDestroyProgram(&prog)
+	var ptrs []*byte
+	for _, o := range []string{"--gpu-architecture=sm_90", "--std=c++17", "--ptxas-options=-v"} {
+		ptrs = append(ptrs, &append([]byte(o), 0)[0])
+	}
+	if err := nvrtcErr("nvrtcCompileProgram", nvrtcCompileProgram(prog, int32(len(ptrs)), unsafe.Pointer(&ptrs[0]))); err != nil {
+		t.Fatalf("%v\n%s", err, programLog(prog))
+	}
+	return programLog(prog)
+}
+
+// A small matrix stays in registers: every index into it is a constant
+// once the loops are unrolled (a row swap through the pivot's run-time
+// index once put the whole 5×5 solve in a 240-byte stack frame).
+func TestSmallLAKernelsKeepRegisters(t *testing.T) {
+	if err := loadNVRTC(); err != nil {
+		t.Skipf("no NVRTC to compile with: %v", err)
+	}
+	for _, k := range []interface{ Source() (string, error) }{
+		solve{dt: tensor.Float32, n: 5, nb: 1}, inv{dt: tensor.Float32, n: 5}, chol{dt: tensor.Float32, n: 5},
+	} {
+		src, err := k.Source()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := ptxasLog(t, src); !strings.Contains(l, " 0 bytes stack frame") {
+			t.Errorf("%+v: %s", k, l)
+		}
+	}
 }

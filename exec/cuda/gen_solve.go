@@ -97,9 +97,9 @@ const luPivot = `      int piv = j;
 const regsN = 9
 
 // unrolled replaces the @U@ marks of a template: loops over the matrix are
-// unrolled up to regsN, rolled above.
-func unrolled(src string, n int) string {
-	if n <= regsN {
+// unrolled when it is kept in registers, rolled otherwise.
+func unrolled(src string, regs bool) string {
+	if regs {
 		return strings.ReplaceAll(src, "@U@", "#pragma unroll")
 	}
 	return strings.ReplaceAll(src, "@U@", "#pragma unroll 1")
@@ -184,7 +184,7 @@ extern "C" __global__ void __launch_bounds__(%[3]d) solve(const sv_p p) {
     for (int i = 0; i < N; i++) p.x[(s * N + i) * p.k + col] = (%[1]s)y[i];
   }
 }
-`, cType(s.dt), r, solveBlock, s.n, r-1, luLoad("a", "s"), luPivot, solveSingular, luSwap(s.n, "j", "y", "double")), s.n))
+`, cType(s.dt), r, solveBlock, s.n, r-1, luLoad("a", "s"), luPivot, solveSingular, luSwap(s.n, "j", "y", "double")), s.n <= regsN))
 	return b.String(), nil
 }
 
