@@ -83,3 +83,23 @@ func TestEmuMemoryPlan(t *testing.T) {
 		}
 	}
 }
+
+// Device memory is invisible to Go's collector: a loop that drops its old
+// device values without Free (a training loop replacing its weights) must
+// still run when the device fills, by collecting them then.
+func TestEmuOutOfMemoryCollects(t *testing.T) {
+	em := newEmu(t)
+	em.limit = 64 << 10
+	be := newBackend(newEngine(em))
+	h := rnd(rand.New(rand.NewSource(1)), tensor.Float32, 4096) // 16 KiB
+	for k := 0; k < 40; k++ {                                   // 640 KiB in all
+		v, err := be.Put(h)
+		if err != nil {
+			t.Fatalf("put %d: %v", k, err)
+		}
+		_ = v // dropped without Free
+	}
+	if em.used > em.limit {
+		t.Fatalf("%d bytes in use over a limit of %d", em.used, em.limit)
+	}
+}

@@ -29,6 +29,10 @@ type emu struct {
 	mem      []byte
 	bins     map[[32]byte]string
 	launches int
+	// limit caps the bytes allocated and not yet freed (0: 1 GiB), as a
+	// device's memory does; sizes remembers each allocation's.
+	limit, used int64
+	sizes       map[uint64]int64
 }
 
 const emuBase = 0x300000000000
@@ -64,14 +68,30 @@ func (e *emu) smCount() int { return 2 }
 
 func (e *emu) alloc(n int64) (uint64, error) {
 	off := (len(e.mem) + 255) / 256 * 256
-	if off+int(n) > 1<<30 {
+	limit := e.limit
+	if limit == 0 {
+		limit = 1 << 30
+	}
+	if e.used+n > limit || off+int(n) > 1<<31 {
 		return 0, &Error{Lib: "cuda", Call: "cuMemAlloc_v2", Code: 2, Name: "CUDA_ERROR_OUT_OF_MEMORY"}
 	}
 	e.mem = append(e.mem, make([]byte, off+int(n)-len(e.mem))...)
-	return emuBase + uint64(off), nil
+	if e.sizes == nil {
+		e.sizes = map[uint64]int64{}
+	}
+	p := emuBase + uint64(off)
+	e.used += n
+	e.sizes[p] = n
+	return p, nil
 }
 
-func (e *emu) free(uint64) error { return nil }
+// free gives the bytes back to the limit (addresses are not reused, so a
+// stale pointer reads what it read before, never another value).
+func (e *emu) free(p uint64) error {
+	e.used -= e.sizes[p]
+	delete(e.sizes, p)
+	return nil
+}
 
 func (e *emu) at(p uint64, n int) []byte {
 	off := int(p - emuBase)

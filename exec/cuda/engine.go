@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"sync"
+	"time"
 	"unsafe"
 
 	"gorgonia.org/tensor"
@@ -96,8 +98,13 @@ func (e *engine) alloc(n int64) (*buffer, error) {
 		return &buffer{ptr: p, bytes: c, refs: 1}, nil
 	}
 	p, err := e.g.alloc(c)
-	var ce *Error
-	if err != nil && errors.As(err, &ce) && ce.Code == 2 { // CUDA_ERROR_OUT_OF_MEMORY
+	for try := 0; try < 2 && outOfMemory(err); try++ {
+		if try == 1 {
+			// Device memory is invisible to Go's collector: values nobody
+			// holds any more (a training loop's replaced weights) come back
+			// only through their finalizers, so collect and wait for them.
+			e.collect()
+		}
 		if err := e.trim(); err != nil {
 			return nil, err
 		}
@@ -118,6 +125,28 @@ func (e *engine) release(b *buffer) {
 		e.free[b.bytes] = append(e.free[b.bytes], b.ptr)
 		b.ptr = 0
 	}
+}
+
+func outOfMemory(err error) bool {
+	var ce *Error
+	return err != nil && errors.As(err, &ce) && ce.Code == 2 // CUDA_ERROR_OUT_OF_MEMORY
+}
+
+// collect runs the garbage collector and takes back the device memory of
+// the values it finds unreachable, waiting briefly for their finalizers.
+func (e *engine) collect() {
+	runtime.GC()
+	for range 20 {
+		e.mu.Lock()
+		n := len(e.late)
+		e.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(time.Millisecond) // let the rest of the queue's finalizers run
+	e.drainLate()
 }
 
 // trim gives every pooled buffer back to the device.
