@@ -15,9 +15,16 @@
 //     generated kernel (Expr: a small SSA expression IR), reading each
 //     operand once and writing once, with a grid-stride loop;
 //   - reductions, (log-)softmax along any axis, transposes, broadcasts,
-//     slices, concatenation, gathers and small batched Solve (n ≤ 16, one
-//     system per thread, LU with partial pivoting in float64) are generated
-//     kernels too;
+//     slices, concatenation, gathers, Unselect, Einsum (one thread per
+//     output element) and Scatter (deterministic: entries grouped by row
+//     with a counting sort, then each table element sums its rows' entries
+//     in index order — no float atomics) are generated kernels too;
+//   - Solve, Inv and Cholesky over batch dims: up to 16 unknowns one matrix
+//     per thread in a generated kernel (float64 arithmetic, partial
+//     pivoting); beyond, Solve and Inv through cuBLAS's batched LU
+//     (D{getrf,getrs,getri}Batched, float32 widened to float64) and
+//     Cholesky one thread block per matrix; a singular or indefinite matrix
+//     is a run error naming it;
 //   - MatMul, Outer and BatchMatMul go to cuBLAS (row-major through the
 //     usual operand swap): a batch whose matrices lie one stride apart to
 //     cublas*gemmStridedBatched, any other batch layout (permuted batch
@@ -38,8 +45,8 @@
 // host results come from a pool of size classes (values go back to it after
 // their last reader).
 //
-// An op without a device kernel (Inv, Cholesky, int64 GEMM, Solve beyond 16
-// unknowns, loops kept around a Custom op, ...) makes Prepare — and so
+// An op without a device kernel (an int64 GEMM, Scatter of bools, an
+// Einsum of more than 8 operands or letters) makes Prepare — and so
 // exec.Compile — fail with ErrNoKernel, never a silent CPU fallback.
 // LOOM_CUDA_HOST=1 is the explicit fallback: such nodes then run on the
 // host by their reference rule, their operands copied across the bus.
