@@ -31,6 +31,7 @@ type config struct {
 	backend Backend
 	opt     optimize.Options
 	err     error
+	donate  []string // Donate's input names
 }
 
 // Debug checks the graph's invariants after every optimizer pass and prints
@@ -79,6 +80,8 @@ type Program struct {
 	needed  map[*graph.Node]bool
 	backend Backend
 	origins *origins
+	donated map[*graph.Node]bool // Donate's inputs
+	consts  []span               // the constants' memory (a donated feed must not share it)
 }
 
 // Compile checks the graph and prepares outputs for running.
@@ -122,6 +125,9 @@ func Compile(outputs []*graph.Node, opts ...Option) (*Program, error) {
 	}
 	p := &Program{outs: append([]*graph.Node(nil), outputs...), backend: cfg.backend, inputs: g.Inputs()}
 	p.src = p.outs
+	if err := p.setDonated(cfg.donate); err != nil {
+		return nil, err
+	}
 	if _, isRef := cfg.backend.(ref.Backend); !isRef {
 		g.Lock()
 		lowered, err := optimize.Run(p.outs, cfg.opt)
@@ -137,8 +143,12 @@ func Compile(outputs []*graph.Node, opts ...Option) (*Program, error) {
 		p.needed[n] = true
 	}
 	p.origins = newOrigins(p.order)
-	if b, ok := p.backend.(cpu.Backend); ok { // plan memory once, not per run
-		p.backend = b.Compile(p.order, p.outs)
+	p.consts = constSpans(p.order)
+	switch b := p.backend.(type) {
+	case cpu.Backend: // plan memory once, not per run
+		p.backend = b.Compile(p.order, p.outs, p.donatedInputs()...)
+	case *cuda.Backend:
+		b.Donate(p.donatedInputs()...)
 	}
 	if pr, ok := p.backend.(preparer); ok {
 		if err := pr.Prepare(p.order, p.outs); err != nil {

@@ -56,6 +56,7 @@ func (p *Program) Explain() string {
 	}
 	sort.Strings(names)
 	fmt.Fprintf(&b, "inputs: %s\n", strings.Join(names, ", "))
+	b.WriteString(p.donations())
 	b.WriteString(p.loopsWent())
 	b.WriteString(p.costTable())
 	b.WriteString(graph.Format(p.outs...))

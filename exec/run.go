@@ -14,24 +14,29 @@ import (
 )
 
 // Run feeds inputs by name, runs the program and returns fresh output tensors
-// that share no memory with the feeds, the graph's constants, or each other.
+// that share no memory with the feeds, the graph's constants, or each other
+// — except the feeds of donated inputs (Donate), whose memory an output may
+// have taken over.
 func (p *Program) Run(feeds map[string]*tensor.Dense) ([]*tensor.Dense, error) {
 	env, err := p.bind(feeds)
 	if err != nil {
 		return nil, err
 	}
+	donate := p.donatable(env)
 	// Outputs must not share memory with feeds, constants or each other
 	// (a copy-free reshape may return a view of any of them).
 	borrowed := map[uintptr]bool{}
-	for _, t := range env {
-		borrowed[dense.Backing(t)] = true
+	for n, t := range env {
+		if !donate[n] {
+			borrowed[dense.Backing(t)] = true
+		}
 	}
 	for _, n := range p.order {
 		if c, ok := n.Op().(*graph.Const); ok {
 			borrowed[dense.Backing(c.Value)] = true
 		}
 	}
-	if err := p.backend.Run(p.order, p.outs, env); err != nil {
+	if err := p.runBackend(env, donate); err != nil {
 		return nil, p.explainRunError(err)
 	}
 	outs := make([]*tensor.Dense, len(p.outs))

@@ -3,6 +3,10 @@ package exec
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
 
 	"gorgonia.org/tensor"
 
@@ -18,6 +22,10 @@ type Value struct {
 	p *Program
 	t *tensor.Dense // host-held
 	d *cuda.Tensor  // device-held
+
+	mu    sync.Mutex
+	users int  // Calls and Denses reading it now
+	gone  bool // donated to a Call (Donate): its memory is that Call's
 }
 
 // Put copies t to the program's backend once.
@@ -39,7 +47,8 @@ func (p *Program) Put(t *tensor.Dense) (*Value, error) {
 }
 
 // Call runs the program on backend-held values and returns backend-held
-// results, copying nothing to or from the host.
+// results, copying nothing to or from the host. The Values fed under
+// donated names (Donate) are consumed: their memory may hold the results.
 func (p *Program) Call(feeds map[string]*Value) ([]*Value, error) {
 	for name, v := range feeds {
 		if v == nil {
@@ -49,6 +58,20 @@ func (p *Program) Call(feeds map[string]*Value) ([]*Value, error) {
 			return nil, fmt.Errorf("exec: Call: input %q is held by the %s backend, not %s", name, v.p.backend.Name(), p.backend.Name())
 		}
 	}
+	names, err := p.checkValues(feeds)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.claim(feeds, names); err != nil {
+		return nil, err
+	}
+	vals, err := p.call(feeds)
+	p.settle(feeds, names)
+	return vals, err
+}
+
+// call runs the program on claimed values.
+func (p *Program) call(feeds map[string]*Value) ([]*Value, error) {
 	if gpu, ok := p.backend.(*cuda.Backend); ok {
 		dev := make(map[string]*cuda.Tensor, len(feeds))
 		for name, v := range feeds {
@@ -79,13 +102,169 @@ func (p *Program) Call(feeds map[string]*Value) ([]*Value, error) {
 	return vals, nil
 }
 
-// Dense copies the value back to the host.
+// Dense copies the value back to the host. A value donated to a Call
+// (Donate) has no contents left to copy: that is an error.
 func (v *Value) Dense() (*tensor.Dense, error) {
+	if v == nil {
+		return nil, errors.New("exec: Value.Dense: nil value")
+	}
+	v.mu.Lock()
+	if v.gone {
+		v.mu.Unlock()
+		return nil, errDonated("exec: Value.Dense: the value")
+	}
+	v.users++
+	v.mu.Unlock()
+	defer func() {
+		v.mu.Lock()
+		v.users--
+		v.mu.Unlock()
+	}()
 	switch {
-	case v == nil || (v.t == nil && v.d == nil):
+	case v.t == nil && v.d == nil:
 		return nil, errors.New("exec: Value.Dense: nil value")
 	case v.d != nil:
 		return v.d.Dense()
 	}
 	return dense.Clone(v.t), nil
+}
+
+// errDonated says that what (a value, an input) was consumed by a Call it
+// was donated to.
+func errDonated(what string) error {
+	return fmt.Errorf("%s was donated to an earlier Call (exec.Donate): its memory now belongs to that Call's results; use those", what)
+}
+
+// checkValues validates Call's feeds as Run validates tensors — known
+// names, every input the program reads fed, dtypes and shapes — and that a
+// Value fed under a donated name is fed under no other; it returns the
+// fed names, sorted.
+func (p *Program) checkValues(feeds map[string]*Value) ([]string, error) {
+	names := slices.Sorted(maps.Keys(feeds))
+	byName := map[string]*graph.Node{}
+	var all []string
+	for _, in := range p.inputs {
+		l := in.Op().(*graph.Input).Label
+		byName[l] = in
+		all = append(all, l)
+	}
+	for _, name := range names {
+		if byName[name] == nil {
+			return nil, fmt.Errorf("exec: Call: unknown input %q (the graph's inputs are: %s)", name, strings.Join(all, ", "))
+		}
+	}
+	fedAs := map[*Value]string{}
+	for _, name := range names {
+		in, v := byName[name], feeds[name]
+		if other, ok := fedAs[v]; ok && (p.donated[in] || p.donated[byName[other]]) {
+			return nil, fmt.Errorf("exec: Call: inputs %q and %q are fed the same Value, and one of them is donated: the Call would write over an input it reads", other, name)
+		}
+		fedAs[v] = name
+	}
+	for _, in := range p.inputs {
+		name := in.Op().(*graph.Input).Label
+		v, ok := feeds[name]
+		if !ok {
+			if p.needed[in] {
+				return nil, fmt.Errorf("exec: Call: input %q not fed (want %s)", name, in.Type())
+			}
+			continue
+		}
+		v.mu.Lock()
+		dt, shape, live := v.meta()
+		gone := v.gone
+		v.mu.Unlock()
+		want := in.Type()
+		switch {
+		case gone:
+			return nil, errDonated(fmt.Sprintf("exec: Call: input %q: the value", name))
+		case !live:
+			return nil, fmt.Errorf("exec: Call: input %q is an empty Value (make Values with Put or Call)", name)
+		case dt != want.DType:
+			return nil, fmt.Errorf("exec: Call: input %q has dtype %v, want %v (%s)", name, dt, want.DType, want)
+		case !slices.Equal(shape, want.Shape):
+			return nil, fmt.Errorf("exec: Call: input %q has shape %v, want %v", name, shape, want.Shape)
+		}
+	}
+	return names, nil
+}
+
+// meta is the value's dtype and shape, and whether it holds anything.
+func (v *Value) meta() (tensor.Dtype, []int, bool) {
+	switch {
+	case v.d != nil:
+		return v.d.DType(), v.d.Shape(), true
+	case v.t != nil:
+		return v.t.Dtype(), dense.Shape(v.t), true
+	}
+	return tensor.Dtype{}, nil, false
+}
+
+// claim takes the fed values for one Call: a donated one becomes the
+// Call's (no one else may be reading it), the others are read. On an error
+// nothing stays claimed.
+func (p *Program) claim(feeds map[string]*Value, names []string) error {
+	for k, name := range names {
+		v, donate := feeds[name], p.donatedName(name)
+		v.mu.Lock()
+		var err error
+		switch {
+		case v.gone:
+			err = errDonated(fmt.Sprintf("exec: Call: input %q: the value", name))
+		case donate && v.users > 0:
+			err = fmt.Errorf("exec: Call: input %q is donated, but its Value is being read by another Call or Dense at the same time", name)
+		case donate:
+			v.gone = true
+		default:
+			v.users++
+		}
+		v.mu.Unlock()
+		if err != nil {
+			p.unclaim(feeds, names[:k])
+			return err
+		}
+	}
+	return nil
+}
+
+// unclaim undoes claim for names.
+func (p *Program) unclaim(feeds map[string]*Value, names []string) {
+	for _, name := range names {
+		v := feeds[name]
+		v.mu.Lock()
+		if p.donatedName(name) {
+			v.gone = false
+		} else {
+			v.users--
+		}
+		v.mu.Unlock()
+	}
+}
+
+// settle ends a Call's claims: read values are free again, donated ones
+// consumed (their device memory, if the run left any, freed now).
+func (p *Program) settle(feeds map[string]*Value, names []string) {
+	for _, name := range names {
+		v := feeds[name]
+		v.mu.Lock()
+		if p.donatedName(name) {
+			if v.d != nil {
+				v.d.Free()
+			}
+			v.t, v.d = nil, nil
+		} else {
+			v.users--
+		}
+		v.mu.Unlock()
+	}
+}
+
+// donatedName reports whether the input called name is donated.
+func (p *Program) donatedName(name string) bool {
+	for in := range p.donated {
+		if in.Op().(*graph.Input).Label == name {
+			return true
+		}
+	}
+	return false
 }

@@ -22,7 +22,8 @@
 //
 //	grads := autodiff.Grad(loss, p.Nodes()...)
 //	u, err := train.NewAdam(1e-3).Graph(p.Nodes(), grads)
-//	prog, err := exec.Compile(append([]*graph.Node{loss}, u.Outputs()...), exec.OnCUDA())
+//	prog, err := exec.Compile(append([]*graph.Node{loss}, u.Outputs()...),
+//		exec.OnCUDA(), exec.Donate(u.Names()...)) // new weights and state over the old
 //	feeds := map[string]*exec.Value{} // Put each of p.Feeds(nil) and u.Init() once
 //	for each batch {
 //		feeds["x"], _ = prog.Put(batch)

@@ -20,6 +20,8 @@ import (
 //
 // Compile [loss, u.Outputs()...] once; each step feeds the parameters and
 // the state by name and hands the step's new values back with Carry.
+// Compiling with exec.Donate(u.Names()...) lets the step write the new
+// values over the old ones' memory (the Values Carry replaces are consumed).
 type Update struct {
 	// Params are the new parameter values, in the order they were given.
 	Params []*graph.Node

@@ -172,7 +172,9 @@ func residentRun(c trainConfig, out io.Writer) ([]float64, *nn.Params, error) {
 		return nil, nil, err
 	}
 	start := time.Now()
-	prog, err := exec.Compile(append([]*graph.Node{loss}, u.Outputs()...), dev)
+	// Donate: each step writes the new weights and Adam state over the
+	// old ones (the Values Carry replaces are consumed by the Call).
+	prog, err := exec.Compile(append([]*graph.Node{loss}, u.Outputs()...), dev, exec.Donate(u.Names()...))
 	if err != nil {
 		return nil, nil, err
 	}

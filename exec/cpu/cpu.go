@@ -29,7 +29,7 @@ func (Backend) Name() string { return "cpu" }
 // plans the program's memory first (see Plan); a program compiled once
 // (Compile) keeps its plan and reuses its buffers from run to run.
 func (b Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dense) error {
-	return NewPlan(order, outs).run(env, &arena{})
+	return NewPlan(order, outs).run(env, &arena{}, nil)
 }
 
 // Compiled is a Backend bound to one program and its Plan; Runs reuse the
@@ -41,9 +41,10 @@ type Compiled struct {
 	free []*arena
 }
 
-// Compile plans order computing outs, once, and compiles its fused kernels.
-func (Backend) Compile(order, outs []*graph.Node) *Compiled {
-	p := &Compiled{plan: NewPlan(order, outs)}
+// Compile plans order computing outs, once, and compiles its fused kernels;
+// the donated inputs' buffers may be written over by RunDonated.
+func (Backend) Compile(order, outs []*graph.Node, donated ...*graph.Node) *Compiled {
+	p := &Compiled{plan: NewPlan(order, outs, donated...)}
 	var keys []*nodes.Expr
 	for _, n := range order {
 		var e *nodes.Expr
@@ -80,7 +81,16 @@ func (*Compiled) Name() string { return "cpu" }
 func (p *Compiled) Plan() *Plan { return p.plan }
 
 // Run evaluates the compiled program (any other order runs as Backend's).
+// It writes over no feed.
 func (p *Compiled) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dense) error {
+	return p.RunDonated(order, outs, env, nil)
+}
+
+// RunDonated is Run where the feeds of the donated inputs in donate (those
+// the program was compiled with) may be written over where the plan says:
+// their memory may hold outputs afterwards. The caller vouches that no
+// other feed and no constant shares their memory.
+func (p *Compiled) RunDonated(order, outs []*graph.Node, env map[*graph.Node]*tensor.Dense, donate map[*graph.Node]bool) error {
 	if !slices.Equal(order, p.plan.order) || !slices.Equal(outs, p.plan.outs) {
 		return Backend{}.Run(order, outs, env)
 	}
@@ -92,7 +102,7 @@ func (p *Compiled) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.De
 		a = &arena{}
 	}
 	p.mu.Unlock()
-	err := p.plan.run(env, a)
+	err := p.plan.run(env, a, donate)
 	p.mu.Lock()
 	p.free = append(p.free, a)
 	p.mu.Unlock()
@@ -101,14 +111,20 @@ func (p *Compiled) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.De
 
 // run evaluates the plan's order. Each node gets the buffer the plan gave
 // it — an operand's, overwritten in place, or an arena slot — and each
-// value is dropped from env after its last reader.
-func (p *Plan) run(env map[*graph.Node]*tensor.Dense, a *arena) error {
+// value is dropped from env after its last reader. The feeds of the
+// plan's donated inputs that donate names may be written over.
+func (p *Plan) run(env map[*graph.Node]*tensor.Dense, a *arena, donate map[*graph.Node]bool) error {
 	a.size(p.SlotBytes())
 	// refs counts the env entries holding each buffer (reshapes share one);
-	// feeds and constants are pinned: never overwritten.
+	// feeds and constants are pinned: never overwritten, but for donated
+	// feeds, held like computed values.
 	refs := map[uintptr]int{}
-	for _, t := range env {
-		refs[dense.Backing(t)] += pinned
+	for n, t := range env {
+		if donate[n] && p.donated[n] {
+			refs[dense.Backing(t)]++
+		} else {
+			refs[dense.Backing(t)] += pinned
+		}
 	}
 	for i, n := range p.order {
 		if _, done := env[n]; done {
@@ -120,17 +136,26 @@ func (p *Plan) run(env map[*graph.Node]*tensor.Dense, a *arena) error {
 			args[k] = env[x]
 		}
 		var dst *tensor.Dense
+		over := false // dst is an operand
 		if k := p.InPlace(i); k >= 0 {
 			t := args[k]
 			if refs[dense.Backing(t)] == 1 && !t.IsView() && (!p.Escapes(i) || a.owner(t) < 0) {
-				dst = t
+				dst, over = t, true
 			}
 		}
 		if dst == nil && p.Slot(i) >= 0 {
 			dst = a.tensor(p.Slot(i), n.DType(), n.Shape())
 		}
 		start := time.Now()
-		v, err := Backend{}.node(n, args, dst)
+		var v *tensor.Dense
+		var err error
+		if _, mm := n.Op().(*nodes.FusedMatMulOp); over && mm {
+			// Over an epilogue operand (a donated feed): the product
+			// goes to scratch memory first.
+			v, err = p.fusedMatMulOver(a, i, args, dst)
+		} else {
+			v, err = Backend{}.node(n, args, dst)
+		}
 		if profile {
 			fmt.Fprintf(os.Stderr, "loom: %8.3f ms  %%%d %s %s\n", time.Since(start).Seconds()*1e3, n.ID(), n.Op().Name(), n.Type())
 		}

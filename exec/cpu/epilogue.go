@@ -89,6 +89,12 @@ func geometry(mm graph.Op, a, b *tensor.Dense, out []int) (gemmGeom, bool) {
 
 // fusedMatMul multiplies block by block, running the epilogue on each.
 func fusedMatMul(n *graph.Node, args []*tensor.Dense, dst *tensor.Dense) (*tensor.Dense, bool, error) {
+	return fusedMatMulInto(n, args, dst, nil)
+}
+
+// fusedMatMulInto is fusedMatMul with the product written into prod when
+// not nil, so that dst may be an epilogue operand (a donated feed).
+func fusedMatMulInto(n *graph.Node, args []*tensor.Dense, dst, prod *tensor.Dense) (*tensor.Dense, bool, error) {
 	op := n.Op().(*nodes.FusedMatMulOp)
 	dt := n.DType()
 	if len(args) < 2 || args[0].Dtype() != dt || args[1].Dtype() != dt || op.Epi.Tail.Kind == nodes.TailReduce {
@@ -110,6 +116,9 @@ func fusedMatMul(n *graph.Node, args []*tensor.Dense, dst *tensor.Dense) (*tenso
 	}
 	out := reuse(dst, dt, n.Shape())
 	epiArgs[0] = out
+	if prod != nil {
+		epiArgs[0] = prod
+	}
 	switch dt {
 	case tensor.Float32:
 		runEpilogue[float32](&op.Epi.Expr, g, a.Float32s(), b.Float32s(), epiArgs, out.Float32s(), gemm.SgemmBatch)
@@ -135,13 +144,14 @@ type gemmFn[T float] func(tA, tB bool, m, n, k int, alpha T, a []T, lda, strideA
 func runEpilogue[T float](e *nodes.Expr, g gemmGeom, a, b []T, args []*tensor.Dense, out []T, mul gemmFn[T]) {
 	p := progFor[T](e)
 	r := p.bind(args, out)
+	prod := dense.Raw(args[0]).([]T) // the GEMM's result: out, or scratch
 	mn := g.m * g.n
 	gemmRows := func(i, r0, r1 int) {
 		ao := g.offA[i] + r0*g.lda
 		if g.tA {
 			ao = g.offA[i] + r0
 		}
-		mul(g.tA, g.tB, r1-r0, g.n, g.k, T(g.alpha), a[ao:], g.lda, 0, b[g.offB[i]:], g.ldb, 0, 0, out[i*mn+r0*g.n:], g.n, 0, 1)
+		mul(g.tA, g.tB, r1-r0, g.n, g.k, T(g.alpha), a[ao:], g.lda, 0, b[g.offB[i]:], g.ldb, 0, 0, prod[i*mn+r0*g.n:], g.n, 0, 1)
 	}
 	epi := func(lo, hi int, bufs [][]T) {
 		p.evalRange(r, lo, hi, bufs, nil)

@@ -21,8 +21,9 @@ type Backend struct {
 	e   *engine
 	dev *Device
 
-	mu   sync.Mutex
-	plan *plan
+	mu      sync.Mutex
+	plan    *plan
+	donated []*graph.Node // inputs whose buffers runs may take over
 }
 
 // New opens the process's GPU (see Open) and returns a backend for one
@@ -41,6 +42,15 @@ func newBackend(e *engine) *Backend { return &Backend{e: e} }
 // Name is "cuda".
 func (*Backend) Name() string { return "cuda" }
 
+// Donate lets the program write over the named inputs' device buffers
+// (exec.Donate), from the next Prepare on: Call consumes the Tensors fed
+// for them, and Run may write its uploaded copies over.
+func (b *Backend) Donate(inputs ...*graph.Node) {
+	b.mu.Lock()
+	b.donated = append(b.donated, inputs...)
+	b.mu.Unlock()
+}
+
 // Device is the GPU the backend runs on.
 func (b *Backend) Device() *Device { return b.dev }
 
@@ -55,6 +65,11 @@ func (b *Backend) Prepare(order, outs []*graph.Node) error {
 	if err != nil {
 		return err
 	}
+	b.mu.Lock()
+	if len(b.donated) > 0 {
+		p.mem = planMemory(p, b.donated...)
+	}
+	b.mu.Unlock()
 	err = b.e.g.do(func() error {
 		seen := map[kernelSrc]bool{}
 		for _, s := range p.steps {
@@ -168,9 +183,12 @@ func (b *Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Den
 	}
 	return b.e.g.do(func() error {
 		feeds := map[*graph.Node]*Tensor{}
+		ran := false // execute has dropped the donated copies' references
 		defer func() {
-			for _, t := range feeds {
-				b.e.release(t.buf)
+			for n, t := range feeds {
+				if !ran || !p.mem.donated[n] {
+					b.e.release(t.buf)
+				}
 			}
 		}()
 		for _, n := range p.inputs {
@@ -184,6 +202,7 @@ func (b *Backend) Run(order, outs []*graph.Node, env map[*graph.Node]*tensor.Den
 			}
 			feeds[n] = t
 		}
+		ran = true
 		res, err := p.execute(b.e, feeds)
 		if err != nil {
 			return err
@@ -230,13 +249,16 @@ func held(t *Tensor) *Tensor {
 // Call runs the program on device values fed by input name and returns
 // device values: nothing crosses the bus but the kernels' launches (and
 // the flag check of programs that gather or solve). It returns when the
-// results are computed.
+// results are computed. The Tensors fed for donated inputs (Donate) are
+// consumed once the run starts, even when it fails: their memory may hold
+// the results, and they are no longer live values.
 func (b *Backend) Call(order, outs []*graph.Node, feeds map[string]*Tensor) ([]*Tensor, error) {
 	p, err := b.planFor(order, outs)
 	if err != nil {
 		return nil, err
 	}
 	byNode := map[*graph.Node]*Tensor{}
+	fedAs := map[*Tensor]string{}
 	for _, n := range p.inputs {
 		name := n.Op().(*graph.Input).Label
 		t := feeds[name]
@@ -250,6 +272,10 @@ func (b *Backend) Call(order, outs []*graph.Node, feeds map[string]*Tensor) ([]*
 			return nil, fmt.Errorf("exec/cuda: Call: input %q is %v%v, want %s", name, t.dt, t.shape, want)
 		}
 		byNode[n] = t
+		if other, ok := fedAs[t]; ok && (p.mem.donated[n] || p.mem.donated[p.inputNamed(other)]) {
+			return nil, fmt.Errorf("exec/cuda: Call: inputs %q and %q are fed the same value, and one of them is donated", other, name)
+		}
+		fedAs[t] = name
 	}
 	var res []*Tensor
 	err = b.e.g.do(func() (err error) {
@@ -259,6 +285,12 @@ func (b *Backend) Call(order, outs []*graph.Node, feeds map[string]*Tensor) ([]*
 			}
 		}
 		res, err = p.execute(b.e, byNode)
+		for n, t := range byNode { // execute dropped their references
+			if p.mem.donated[n] {
+				runtime.SetFinalizer(t, nil)
+				t.buf = nil
+			}
+		}
 		return err
 	})
 	if err != nil {
@@ -268,6 +300,16 @@ func (b *Backend) Call(order, outs []*graph.Node, feeds map[string]*Tensor) ([]*
 		res[k] = held(res[k])
 	}
 	return res, nil
+}
+
+// inputNamed is the plan's input called name, or nil.
+func (p *plan) inputNamed(name string) *graph.Node {
+	for _, n := range p.inputs {
+		if n.Op().(*graph.Input).Label == name {
+			return n
+		}
+	}
+	return nil
 }
 
 // Dense copies the value back to the host.

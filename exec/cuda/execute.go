@@ -12,16 +12,31 @@ import (
 // owner thread. Each intermediate goes back to the pool after its last
 // reader; kernels report failures (a gather index out of range, a singular
 // system) in flag slots read once, after the last kernel.
+//
+// The feeds of donated inputs (exec.Donate) are the run's: their buffers
+// may be written over as the memory plan says, and execute drops the
+// feed's reference to each exactly once, whatever happens — after its last
+// reader, or by handing it to an output that is the feed itself. The
+// caller must hold no other claim on them.
 func (p *plan) execute(e *engine, feeds map[*graph.Node]*Tensor) (res []*Tensor, err error) {
 	r := &run{e: e, p: p, sms: e.g.smCount()}
 	vals := map[*graph.Node]*Tensor{}
-	owned := map[*graph.Node]bool{} // values this run made (feeds and constants are borrowed)
+	owned := map[*graph.Node]bool{}      // values this run made (feeds and constants are borrowed)
+	donated := map[*graph.Node]*Tensor{} // donated feeds whose reference the run still holds
+	for n, t := range feeds {
+		if p.mem.donated[n] && t != nil {
+			donated[n] = t
+		}
+	}
 	defer func() {
 		if err != nil {
 			for n, t := range vals {
 				if owned[n] {
 					e.release(t.buf)
 				}
+			}
+			for _, t := range donated {
+				e.release(t.buf)
 			}
 		}
 	}()
@@ -36,8 +51,10 @@ func (p *plan) execute(e *engine, feeds map[*graph.Node]*Tensor) (res []*Tensor,
 		vals[n] = t
 	}
 	borrowed := map[*buffer]bool{}
-	for _, t := range vals {
-		borrowed[t.buf] = true
+	for n, t := range vals {
+		if donated[n] == nil {
+			borrowed[t.buf] = true
+		}
 	}
 	r.borrowed = borrowed
 	if p.nflags > 0 {
@@ -70,8 +87,9 @@ func (p *plan) execute(e *engine, feeds map[*graph.Node]*Tensor) (res []*Tensor,
 		vals[s.n], owned[s.n] = out, true
 		for _, a := range s.args {
 			if t, ok := vals[a]; ok && p.last[a] == i {
-				if owned[a] {
+				if owned[a] || donated[a] != nil {
 					e.release(t.buf)
+					delete(donated, a)
 				}
 				delete(vals, a)
 			}
@@ -83,7 +101,24 @@ func (p *plan) execute(e *engine, feeds map[*graph.Node]*Tensor) (res []*Tensor,
 	if err := p.checkFlags(r); err != nil {
 		return nil, err
 	}
-	return p.results(r, vals, owned, borrowed)
+	if res, err = p.results(r, vals, owned, borrowed); err != nil {
+		return nil, err
+	}
+	// A donated feed that is an output goes to the caller as a new value
+	// (the feed's own Tensor is about to be marked consumed).
+	for k, t := range res {
+		for n, d := range donated {
+			if t == d {
+				res[k] = &Tensor{e: e, buf: t.buf, dt: t.dt, shape: t.shape}
+				delete(donated, n)
+			}
+		}
+	}
+	for n, t := range donated {
+		e.release(t.buf)
+		delete(donated, n)
+	}
+	return res, nil
 }
 
 // checkFlags reads the flag slots back and reports the first failing step.

@@ -4,6 +4,7 @@ import (
 	"github.com/loomtensor/loom/exec/memplan"
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
+	"github.com/loomtensor/loom/nodes"
 )
 
 // memory is a plan's device memory plan (exec/memplan) over its steps: a
@@ -17,16 +18,26 @@ type memory struct {
 	offs  []int64 // per slot: its byte offset in the arena
 	size  int64
 	arena *buffer // allocated by the first run that needs it
+	// donated are the inputs whose buffers the plan may take over
+	// (exec.Donate); vals names each value's node.
+	donated map[*graph.Node]bool
+	vals    []*graph.Node
 }
 
 // planMemory describes p's values to the planner: feeds and constants, then
 // one value per step, reading its step's operands (a fused kernel's leaves).
-func planMemory(p *plan) *memory {
+// The donated inputs' buffers may be taken over.
+func planMemory(p *plan, donated ...*graph.Node) *memory {
+	m := &memory{donated: map[*graph.Node]bool{}}
+	for _, n := range donated {
+		m.donated[n] = true
+	}
 	index := map[*graph.Node]int{}
 	var vals []memplan.Value
 	fed := func(n *graph.Node) {
 		index[n] = len(vals)
-		vals = append(vals, memplan.Value{Kind: memplan.Fed, Bytes: nodeBytes(n), DType: n.DType()})
+		m.vals = append(m.vals, n)
+		vals = append(vals, memplan.Value{Kind: memplan.Fed, Bytes: nodeBytes(n), DType: n.DType(), Donated: m.donated[n]})
 	}
 	for _, n := range p.inputs {
 		fed(n)
@@ -36,16 +47,19 @@ func planMemory(p *plan) *memory {
 			fed(n)
 		}
 	}
-	m := &memory{step0: len(vals)}
+	m.step0 = len(vals)
 	for _, s := range p.steps {
 		v := memplan.Value{Bytes: nodeBytes(s.n), DType: s.n.DType(), Slotted: !s.host && !s.view, Overwrites: s.inplace}
 		if s.view {
 			v.Kind = memplan.View
+		} else if !s.host {
+			overFused(&v, s.n)
 		}
 		for _, a := range s.args {
 			v.Reads = append(v.Reads, index[a])
 		}
 		index[s.n] = len(vals)
+		m.vals = append(m.vals, s.n)
 		vals = append(vals, v)
 	}
 	outs := make([]int, len(p.outs))
@@ -58,6 +72,58 @@ func planMemory(p *plan) *memory {
 		m.size += (b + 255) / 256 * 256
 	}
 	return m
+}
+
+// overFused lets the optimizer's fused kernels without a tail write over
+// the operands they read in place (each thread loads its elements, then
+// stores them); a fused GEMM's epilogue reads the product from a buffer of
+// its own, so it may write over its epilogue operands, never the factors.
+func overFused(v *memplan.Value, n *graph.Node) {
+	var e *nodes.FusedOp
+	first := 0 // the node input of e's operand 0
+	switch op := n.Op().(type) {
+	case *nodes.FusedOp:
+		e = op
+	case *nodes.FusedMatMulOp:
+		e, first = op.Epi, 1
+	default:
+		return
+	}
+	if e.Tail.Kind != nodes.TailNone {
+		return
+	}
+	v.Overwrites, v.Over = true, []int{}
+	for k, in := range e.Inputs {
+		if (first == 0 || k > 0) && in.Full(e.Shape) {
+			v.Over = append(v.Over, k+first)
+		}
+	}
+}
+
+// donorOf is the donated input whose buffer n's value is written into, or
+// nil.
+func (m *memory) donorOf(n *graph.Node) *graph.Node {
+	for i, x := range m.vals {
+		if x == n {
+			if d := m.plan.Donor(i); d >= 0 {
+				return m.vals[d]
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// DonorOf is the donated input (exec.Donate) whose device memory the
+// prepared program writes n's value into — the new weights over the old —
+// or nil.
+func (b *Backend) DonorOf(n *graph.Node) *graph.Node {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.plan == nil {
+		return nil
+	}
+	return b.plan.mem.donorOf(n)
 }
 
 func nodeBytes(n *graph.Node) int64 { return int64(dense.Size(n.Shape()) * elemBytes(n.DType())) }

@@ -93,16 +93,25 @@ func TestDonatedViewsAndChains(t *testing.T) {
 // (factors a, b; epilogue operand w) writes over w, never a factor, even a
 // dying one of its size.
 func TestOverPositions(t *testing.T) {
-	gemm := Value{Kind: Computed, Reads: []int{1, 0}, Bytes: 256, DType: tensor.Float32, Slotted: true, Overwrites: true, Over: []int{1}}
+	gemm := Value{Kind: Computed, Reads: []int{1, 0}, Bytes: 256, DType: tensor.Float32, Slotted: true, Overwrites: true, Over: []int{1}, Scratch: 256}
 	p := New([]Value{
-		donated(256),                    // 0: w
-		val(Computed, 256, true, false), // 1: a, dies at the GEMM
-		gemm,                            // 2: w - a·b
-	}, []int{2})
+		donated(256),                       // 0: w
+		val(Computed, 256, true, false),    // 1: a, dies at the GEMM
+		gemm,                               // 2: w - a·b, its product in scratch
+		val(Computed, 256, true, false, 2), // 3: reads the new w
+		val(Computed, 256, true, false, 3), // 4
+	}, []int{4})
 	if p.InPlace(2) != 1 || p.Donor(2) != 0 {
 		t.Fatalf("GEMM: in place %d donor %d, want 1 (w) and 0", p.InPlace(2), p.Donor(2))
 	}
-	gemm.Reads = []int{1, 0}
+	// The scratch is a slot apart from a's (read by the GEMM); both are
+	// free again for value 3.
+	if p.Scratch(2) < 0 || p.Scratch(2) == p.Slot(1) || p.Scratch(1) != -1 || (p.Slot(3) != p.Slot(1) && p.Slot(3) != p.Scratch(2)) {
+		t.Fatalf("slots: a %d, scratch %d, value 3 %d; want the scratch apart from a's slot, value 3 in either", p.Slot(1), p.Scratch(2), p.Slot(3))
+	}
+	if p.ArenaBytes() != 512 || p.PeakBytes() != 512 {
+		t.Fatalf("arena %d, peak %d; want 512, 512 (a and the scratch)", p.ArenaBytes(), p.PeakBytes())
+	}
 	gemm.Over = []int{}
 	q := New([]Value{donated(256), val(Computed, 256, true, false), gemm}, []int{2})
 	if q.InPlace(2) != -1 {

@@ -36,6 +36,10 @@ type Value struct {
 	// write over (a fused GEMM's epilogue operands, not its factors; a
 	// fused kernel's operands read in place, not those read permuted).
 	Over []int
+	// Scratch is memory the kernel needs while it runs when it writes over
+	// an operand (a fused GEMM's product, kept apart from the operand its
+	// epilogue reads): an arena slot, live for that kernel only.
+	Scratch int64
 	// Donated marks a Fed value whose buffer the program may take over
 	// (exec.Donate): a value that overwrites it where nothing reads it
 	// later lives in its memory, an output included.
@@ -52,6 +56,7 @@ type Plan struct {
 	last      []int   // per value: index of its last reader (len: kept)
 	inplace   []int   // per value: the position in Reads of the operand it overwrites, or -1
 	slot      []int   // per value: the arena slot it writes, or -1
+	scratch   []int   // per value: the arena slot of its Scratch, or -1
 	escapes   []bool  // per value: its buffer is (or is viewed by) an output
 	donor     []int   // per value: the donated feed whose memory it lives in, or -1
 	slotBytes []int64 // per slot
@@ -63,7 +68,7 @@ type Plan struct {
 // New plans vals computing the outputs outs (indices into vals).
 func New(vals []Value, outs []int) *Plan {
 	N := len(vals)
-	p := &Plan{last: make([]int, N), inplace: make([]int, N), slot: make([]int, N), escapes: make([]bool, N), donor: make([]int, N)}
+	p := &Plan{last: make([]int, N), inplace: make([]int, N), slot: make([]int, N), scratch: make([]int, N), escapes: make([]bool, N), donor: make([]int, N)}
 	// buf[i] is the buffer value i lives in (-1: fed, not donated), named
 	// by the value that first wrote it (or the donated feed); parent
 	// merges in-place chains.
@@ -80,7 +85,7 @@ func New(vals []Value, outs []int) *Plan {
 	end := make([]int, N) // per buffer: its last reader
 	for i, v := range vals {
 		parent[i] = i
-		p.inplace[i], p.slot[i] = -1, -1
+		p.inplace[i], p.slot[i], p.scratch[i] = -1, -1, -1
 		switch {
 		case v.Kind == Fed && !v.Donated:
 			buf[i] = -1
@@ -172,27 +177,37 @@ func (p *Plan) assignSlots(vals []Value, buf []int, find func(int) int, end []in
 	busyUntil := []int{} // per slot: the last reader of its current buffer
 	var live int64
 	release := make([][]int64, N+1)
-	for i := range vals {
+	// take gives a buffer of bytes, first written at i and last read at
+	// end, a slot.
+	take := func(i, end int, bytes int64) int {
+		best := -1
+		for s, until := range busyUntil {
+			if until < i && (best < 0 || fitsBetter(p.slotBytes, s, best, bytes)) {
+				best = s
+			}
+		}
+		if best < 0 {
+			p.slotBytes = append(p.slotBytes, 0)
+			busyUntil = append(busyUntil, 0)
+			best = len(p.slotBytes) - 1
+		}
+		p.slotBytes[best] = max(p.slotBytes[best], bytes)
+		busyUntil[best] = end
+		return best
+	}
+	for i, v := range vals {
 		if b := buf[i]; b == i && find(b) == i && lives[i] != nil {
 			l := lives[i]
 			live += l.bytes
 			release[min(l.end, N)] = append(release[min(l.end, N)], l.bytes)
 			if l.arena && !l.esc && l.bytes > 0 {
-				best := -1
-				for s, until := range busyUntil {
-					if until < i && (best < 0 || fitsBetter(p.slotBytes, s, best, l.bytes)) {
-						best = s
-					}
-				}
-				if best < 0 {
-					p.slotBytes = append(p.slotBytes, 0)
-					busyUntil = append(busyUntil, 0)
-					best = len(p.slotBytes) - 1
-				}
-				p.slotBytes[best] = max(p.slotBytes[best], l.bytes)
-				busyUntil[best] = l.end
-				p.slot[i] = best
+				p.slot[i] = take(i, l.end, l.bytes)
 			}
+		}
+		if p.inplace[i] >= 0 && v.Scratch > 0 {
+			p.scratch[i] = take(i, i, v.Scratch)
+			live += v.Scratch
+			release[i] = append(release[i], v.Scratch)
 		}
 		p.peak = max(p.peak, live)
 		for _, b := range release[i] {
@@ -222,6 +237,10 @@ func (p *Plan) InPlace(i int) int { return p.inplace[i] }
 // written into, directly or through a chain of in-place writes, or -1. A
 // donated feed is its own donor.
 func (p *Plan) Donor(i int) int { return p.donor[i] }
+
+// Scratch is the arena slot of value i's Scratch memory (when it is
+// computed in place), or -1.
+func (p *Plan) Scratch(i int) int { return p.scratch[i] }
 
 // Slot is the arena slot value i is written into, or -1 (its own buffer).
 func (p *Plan) Slot(i int) int { return p.slot[i] }
