@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +28,9 @@ type emu struct {
 	header   []byte
 	mu       sync.Mutex
 	mem      []byte
-	bins     map[[32]byte]string
+	jmu      sync.Mutex
+	jobs     map[[32]byte]*compileJob // by source: its binary, compiled once
+	sem      chan struct{}            // bounds concurrent g++ runs
 	launches int
 	// limit caps the bytes allocated and not yet freed (0: 1 GiB), as a
 	// device's memory does; sizes remembers each allocation's.
@@ -55,7 +58,7 @@ func newEmu(t testing.TB) *emu {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &emu{t: t, dir: dir, header: h, bins: map[[32]byte]string{}}
+	return &emu{t: t, dir: dir, header: h, jobs: map[[32]byte]*compileJob{}, sem: make(chan struct{}, runtime.NumCPU())}
 }
 
 func (e *emu) do(f func() error) error {
@@ -117,36 +120,76 @@ func (e *emu) download(dst []byte, src uint64) error {
 
 func (e *emu) sync() error { return nil }
 
-// binary compiles (or finds) the host program running kernel name of src.
+// compileJob is one kernel's host program, compiled (or found in the
+// cache) in the background.
+type compileJob struct {
+	done chan struct{}
+	path string
+	err  error
+}
+
+// binary is the host program running kernel name of src, once compiled.
 func (e *emu) binary(src, name string) (string, error) {
+	j := e.start(src, name)
+	<-j.done
+	return j.path, j.err
+}
+
+// prepare starts compiling, so that a program's kernels compile side by
+// side (g++ is the emulator's slow part); a rejected kernel fails its first
+// launch, and TestNVRTCCompilesEveryKernel holds every kernel to NVRTC.
+func (e *emu) prepare(src, name string) error {
+	e.start(src, name)
+	return nil
+}
+
+// start returns src's compile job, starting it the first time.
+func (e *emu) start(src, name string) *compileJob {
 	threaded := strings.Contains(src, "__syncthreads") || strings.Contains(src, "__shfl")
 	main := fmt.Sprintf("%s\n%s\nint main(int argc, char **argv) { return emu_main(%s, argc, argv, %v); }\n", "#include \"emu.h\"", src, name, threaded)
 	key := sha256.Sum256(append(append([]byte(nil), e.header...), main...))
-	if p, ok := e.bins[key]; ok {
-		return p, nil
+	e.jmu.Lock()
+	defer e.jmu.Unlock()
+	if j, ok := e.jobs[key]; ok {
+		return j
 	}
-	bin := filepath.Join(e.dir, fmt.Sprintf("%x", key[:12]))
-	if _, err := os.Stat(bin); err != nil {
-		cc := bin + ".cc"
-		if err := os.WriteFile(cc, []byte(main), 0o644); err != nil {
-			return "", err
-		}
-		inc, _ := filepath.Abs("testdata")
-		out, err := exec.Command("g++", "-std=c++20", "-O1", "-pthread", "-w", "-I", inc, "-o", bin+".tmp", cc).CombinedOutput()
-		if err != nil {
-			return "", fmt.Errorf("g++ rejects the kernel %s: %v\n%s\nsource:\n%s", name, err, out, numbered(src))
-		}
-		if err := os.Rename(bin+".tmp", bin); err != nil {
-			return "", err
-		}
-	}
-	e.bins[key] = bin
-	return bin, nil
+	j := &compileJob{done: make(chan struct{})}
+	e.jobs[key] = j
+	go func() {
+		defer close(j.done)
+		e.sem <- struct{}{}
+		defer func() { <-e.sem }()
+		j.path, j.err = e.compile(key, main, src, name)
+	}()
+	return j
 }
 
-func (e *emu) prepare(src, name string) error {
-	_, err := e.binary(src, name)
-	return err
+// compile builds the host program of main into the cache directory, named
+// by key (a temporary name first, so a concurrent reader never sees half a
+// binary).
+func (e *emu) compile(key [32]byte, main, src, name string) (string, error) {
+	bin := filepath.Join(e.dir, fmt.Sprintf("%x", key[:12]))
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	tmp, err := os.MkdirTemp(e.dir, "build")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	cc := filepath.Join(tmp, "kernel.cc")
+	if err := os.WriteFile(cc, []byte(main), 0o644); err != nil {
+		return "", err
+	}
+	inc, _ := filepath.Abs("testdata")
+	out, err := exec.Command("g++", "-std=c++20", "-O1", "-pthread", "-w", "-I", inc, "-o", filepath.Join(tmp, "kernel"), cc).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("g++ rejects the kernel %s: %v\n%s\nsource:\n%s", name, err, out, numbered(src))
+	}
+	if err := os.Rename(filepath.Join(tmp, "kernel"), bin); err != nil {
+		return "", err
+	}
+	return bin, nil
 }
 
 func (e *emu) launch(k launch) error {

@@ -1,7 +1,9 @@
 package cuda
 
 import (
+	"runtime"
 	"sort"
+	"sync"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -66,13 +68,23 @@ func TestNVRTCCompilesEveryKernel(t *testing.T) {
 		t.Skipf("no NVRTC to compile with: %v", err)
 	}
 	ks := everyKernel(t)
+	// NVRTC programs are independent: compile on every core.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.NumCPU())
 	for k, from := range ks {
 		for _, cc := range [][2]int{{8, 0}, {9, 0}} {
-			if _, err := compile(k.src, cc[0], cc[1]); err != nil {
-				t.Errorf("%s (from %s) for sm_%d%d: %v", k.name, from, cc[0], cc[1], err)
-			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				if _, err := compile(k.src, cc[0], cc[1]); err != nil {
+					t.Errorf("%s (from %s) for sm_%d%d: %v", k.name, from, cc[0], cc[1], err)
+				}
+			}()
 		}
 	}
+	wg.Wait()
 	t.Logf("%d kernels compiled", len(ks))
 }
 
