@@ -8,7 +8,6 @@ import (
 
 	"gorgonia.org/tensor"
 
-	"github.com/loomtensor/loom/autodiff"
 	"github.com/loomtensor/loom/examples/attention/mha"
 	"github.com/loomtensor/loom/exec"
 	"github.com/loomtensor/loom/graph"
@@ -195,40 +194,7 @@ func BenchmarkRowSoftmax(b *testing.B) {
 // batch of 256, float32: the loss per example, a loop over the batch, the
 // gradients by autodiff.Grad, and the updated weights as outputs.
 func BenchmarkMLPStep(b *testing.B) {
-	const batch, in, hid, out, lr = 256, 784, 512, 10, 0.01
-	r := rand.New(rand.NewSource(7))
-	g := graph.New()
-	feeds := map[string]*tensor.Dense{}
-	input := func(name string, scale float64, dims ...int) *graph.Node {
-		feeds[name] = randn(r, tensor.Float32, scale, dims...)
-		return g.Input(name, tensor.Float32, dims...)
-	}
-	x := input("x", 1, batch, in)
-	w1, b1 := input("w1", 1/math.Sqrt(in), in, hid), input("b1", 0, hid)
-	w2, b2 := input("w2", 1/math.Sqrt(hid), hid, out), input("b2", 0, out)
-	onehot := make([]float64, batch*out)
-	for e := 0; e < batch; e++ {
-		onehot[e*out+r.Intn(out)] = 1
-	}
-	feeds["y"] = dense.FromF64(tensor.Float32, []int{batch, out}, onehot)
-	y := g.Input("y", tensor.Float32, batch, out)
-
-	e := g.Axis("example", 0)
-	losses := vmap.For(e).Do(func() *graph.Node {
-		h := nodes.Relu(nodes.Add(nodes.MatMul(x.At(e, graph.All), w1), b1))
-		logits := nodes.Add(nodes.MatMul(h, w2), b2)
-		return nodes.Neg(nodes.Sum(nodes.Mul(y.At(e, graph.All), nodes.LogSoftmax(logits))))
-	})
-	loss := nodes.Mean(losses)
-	params := []*graph.Node{w1, b1, w2, b2}
-	outs := []*graph.Node{loss}
-	for k, grad := range autodiff.Grad(loss, params...) {
-		outs = append(outs, nodes.Sub(params[k], nodes.Scale(grad, lr)))
-	}
-	p, err := exec.Compile(outs)
-	if err != nil {
-		b.Fatal(err)
-	}
+	p, feeds, _ := mlpStep(b)
 	run(b, p, feeds)
 }
 

@@ -52,11 +52,11 @@ func (p *Program) setDonated(names []string) error {
 		byName[l] = in
 		all = append(all, l)
 	}
-	p.donated = map[*graph.Node]bool{}
+	p.donated, p.donates = map[*graph.Node]bool{}, map[string]bool{}
 	var unknown []string
 	for _, name := range names {
 		if in := byName[name]; in != nil {
-			p.donated[in] = true
+			p.donated[in], p.donates[name] = true, true
 		} else if q := fmt.Sprintf("%q", name); !slices.Contains(unknown, q) {
 			unknown = append(unknown, q)
 		}

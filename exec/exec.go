@@ -81,6 +81,7 @@ type Program struct {
 	backend Backend
 	origins *origins
 	donated map[*graph.Node]bool // Donate's inputs
+	donates map[string]bool      // and their names
 	consts  []span               // the constants' memory (a donated feed must not share it)
 }
 

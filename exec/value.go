@@ -205,7 +205,7 @@ func (v *Value) meta() (tensor.Dtype, []int, bool) {
 // nothing stays claimed.
 func (p *Program) claim(feeds map[string]*Value, names []string) error {
 	for k, name := range names {
-		v, donate := feeds[name], p.donatedName(name)
+		v, donate := feeds[name], p.donates[name]
 		v.mu.Lock()
 		var err error
 		switch {
@@ -232,7 +232,7 @@ func (p *Program) unclaim(feeds map[string]*Value, names []string) {
 	for _, name := range names {
 		v := feeds[name]
 		v.mu.Lock()
-		if p.donatedName(name) {
+		if p.donates[name] {
 			v.gone = false
 		} else {
 			v.users--
@@ -247,7 +247,7 @@ func (p *Program) settle(feeds map[string]*Value, names []string) {
 	for _, name := range names {
 		v := feeds[name]
 		v.mu.Lock()
-		if p.donatedName(name) {
+		if p.donates[name] {
 			if v.d != nil {
 				v.d.Free()
 			}
@@ -257,14 +257,4 @@ func (p *Program) settle(feeds map[string]*Value, names []string) {
 		}
 		v.mu.Unlock()
 	}
-}
-
-// donatedName reports whether the input called name is donated.
-func (p *Program) donatedName(name string) bool {
-	for in := range p.donated {
-		if in.Op().(*graph.Input).Label == name {
-			return true
-		}
-	}
-	return false
 }
