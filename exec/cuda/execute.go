@@ -3,9 +3,15 @@ package cuda
 import (
 	"encoding/binary"
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/loomtensor/loom/graph"
 )
+
+// profile (LOOM_PROFILE=1) waits for each step and prints its time: the
+// kernels' real cost, at the price of a sync per step.
+var profile = os.Getenv("LOOM_PROFILE") == "1"
 
 // execute runs the plan on the device values of its inputs and returns its
 // outputs' values, which share memory with nothing else. It runs on the
@@ -80,7 +86,13 @@ func (p *plan) execute(e *engine, feeds map[*graph.Node]*Tensor) (res []*Tensor,
 			in[k] = vals[a]
 		}
 		r.step, r.in = i, in
+		start := time.Now()
 		out, err := s.exec(r, in)
+		if profile && err == nil {
+			if err = e.g.sync(); err == nil {
+				fmt.Fprintf(os.Stderr, "loom cuda: %8.3f ms  %%%d %s %s\n", time.Since(start).Seconds()*1e3, s.n.ID(), s.n.Op().Name(), s.n.Type())
+			}
+		}
 		if err != nil {
 			return nil, &graph.RunError{Node: s.n, Err: err}
 		}

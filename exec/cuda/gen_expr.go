@@ -178,12 +178,27 @@ func (e *Expr) anyStrided() bool {
 }
 
 // at is the device function ex_at(p, i): the expression at element i.
-func (e *Expr) at() (string, error) {
+func (e *Expr) at() (string, error) { return e.atFn(false) }
+
+// atFn writes ex_at, or with vec its twin ex_v(p, i, v0, v1, ...), which
+// takes the full operands' elements as arguments (loaded four at a time by
+// the vector kernel) and reads only the scalars itself.
+func (e *Expr) atFn(vec bool) (string, error) {
 	if err := e.Check(); err != nil {
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "__device__ __forceinline__ %s ex_at(const P& p, i64 i) {\n", cType(e.Out()))
+	if vec {
+		fmt.Fprintf(&b, "__device__ __forceinline__ %s ex_v(const P& p, i64 i", cType(e.Out()))
+		for k, in := range e.In {
+			if e.mode(k) == full {
+				fmt.Fprintf(&b, ", %s v%d", cType(in.DType), k)
+			}
+		}
+		b.WriteString(") {\n")
+	} else {
+		fmt.Fprintf(&b, "__device__ __forceinline__ %s ex_at(const P& p, i64 i) {\n", cType(e.Out()))
+	}
 	if e.anyStrided() {
 		rank := max(len(e.Shape), 1)
 		fmt.Fprintf(&b, "  i64 c[%d];\n  i64 r = i;\n", rank)
@@ -193,6 +208,9 @@ func (e *Expr) at() (string, error) {
 		v, err := e.instr(ins)
 		if err != nil {
 			return "", fmt.Errorf("step %d: %v", k, err)
+		}
+		if vec && ins.Kind == ILoad && e.mode(ins.In) == full {
+			v = fmt.Sprintf("v%d", ins.In)
 		}
 		fmt.Fprintf(&b, "  const %s t%d = %s;\n", cType(ins.DType), k, v)
 	}
@@ -261,7 +279,65 @@ func (e *Expr) Source() (string, error) {
   }
 }
 `, blockSize, ewUnroll, ct)
+	if e.vectorizable() {
+		v, err := e.atFn(true)
+		if err != nil {
+			return "", err
+		}
+		body += "\n" + v + e.vectorKernel()
+	}
 	return e.source(own, body)
+}
+
+// vectorizable reports expressions the vector kernel ew4 can compute: a
+// float32 result from float32 operands read whole, and scalars. ew4 moves
+// 16 bytes per load and store (float4), so a memory-bound chain needs a
+// quarter of the instructions; launch picks it when the length is a
+// multiple of 4 and every buffer is 16-byte aligned.
+func (e *Expr) vectorizable() bool {
+	if e.Out() != tensor.Float32 {
+		return false
+	}
+	for k, in := range e.In {
+		switch e.mode(k) {
+		case scalar:
+		case full:
+			if in.DType != tensor.Float32 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// vectorKernel is ew4: element 4q..4q+3 per step of a grid-stride loop,
+// loaded and stored as float4 (each thread writes only what it read, so
+// the result may overwrite an operand).
+func (e *Expr) vectorKernel() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `extern "C" __global__ void __launch_bounds__(%d) ew4(const P p) {
+  const i64 step = (i64)blockDim.x * gridDim.x;
+  const i64 n4 = p.n >> 2;
+  for (i64 q = (i64)blockIdx.x * blockDim.x + threadIdx.x; q < n4; q += step) {
+`, blockSize)
+	var args [4]string
+	for k := range e.In {
+		if e.mode(k) != full {
+			continue
+		}
+		fmt.Fprintf(&b, "    const float4 x%d = reinterpret_cast<const float4*>(p.a%d)[q];\n", k, k)
+		for u, c := range []string{"x", "y", "z", "w"} {
+			args[u] += fmt.Sprintf(", x%d.%s", k, c)
+		}
+	}
+	b.WriteString("    float4 y;\n")
+	for u, c := range []string{"x", "y", "z", "w"} {
+		fmt.Fprintf(&b, "    y.%s = ex_v(p, 4 * q + %d%s);\n", c, u, args[u])
+	}
+	b.WriteString("    reinterpret_cast<float4*>(p.out)[q] = y;\n  }\n}\n")
+	return b.String()
 }
 
 // instr is the C expression of one step.
@@ -405,5 +481,16 @@ func (e *Expr) launch(src string, out uint64, ptrs []uint64, sms int) launch {
 	p.ptr(out)
 	p.int(n)
 	e.pack(&p, ptrs)
+	if n%4 == 0 && out%16 == 0 && e.vectorizable() && strings.Contains(src, " ew4(") {
+		aligned := true
+		for k, q := range ptrs {
+			if e.mode(k) == full && q%16 != 0 {
+				aligned = false
+			}
+		}
+		if aligned {
+			return launch{src: src, name: "ew4", grid: gridFor(n/4, blockSize, sms), block: blockSize, params: p}
+		}
+	}
 	return launch{src: src, name: "ew", grid: gridFor(n, blockSize, sms), block: blockSize, params: p}
 }

@@ -108,6 +108,7 @@ extern "C" __global__ void __launch_bounds__(%[2]d) softmax_rows(const P p) {
 `, t, blockSize, exp)
 		b.WriteString(write("    ", "threadIdx.x; j < p.n; j += blockDim.x"))
 		b.WriteString("  }\n}\n")
+		b.WriteString(s.warpKernel(t, exp, lg))
 		return s.in.source(fmt.Sprintf("  %s* out;\n  i64 rows;\n  i64 n;\n", t), b.String())
 	}
 	fmt.Fprintf(&b, `
@@ -129,6 +130,54 @@ extern "C" __global__ void __launch_bounds__(%[2]d) softmax_lines(const P p) {
 	return s.in.source(fmt.Sprintf("  %s* out;\n  i64 outer;\n  i64 n;\n  i64 inner;\n", t), b.String())
 }
 
+// warpRow is the longest row softmax_warp takes: a warp holds the row in
+// registers, warpRow/32 elements a lane.
+const warpRow = 1024
+
+// warpKernel is softmax_warp: one warp per row of at most warpRow
+// elements, held in registers, so the row is read once and written once
+// with no block barrier (a block per row of 1024 keeps too few loads in
+// flight to reach HBM bandwidth). A NaN max sticks; an infinite max shifts
+// by 0 (the reference's rule, as in softmax_rows).
+func (s softmax) warpKernel(t, exp, lg string) string {
+	write := fmt.Sprintf("y[j] = %s(v[k] - m) / sum;", exp)
+	if s.log {
+		write = "y[j] = v[k] - l;"
+	}
+	return fmt.Sprintf(`
+extern "C" __global__ void __launch_bounds__(%[2]d) softmax_warp(const P p) {
+  const int lane = threadIdx.x & 31;
+  const i64 warps = ((i64)blockDim.x >> 5) * gridDim.x;
+  const %[1]s ninf = -__longlong_as_double(0x7ff0000000000000ll);
+  for (i64 r = ((i64)blockIdx.x * blockDim.x + threadIdx.x) >> 5; r < p.rows; r += warps) {
+    const i64 base = r * p.n;
+    %[1]s* y = p.out + base;
+    %[1]s v[%[5]d];
+    %[1]s m = ninf;
+#pragma unroll
+    for (int k = 0; k < %[5]d; k++) {
+      const i64 j = lane + 32 * k;
+      v[k] = j < p.n ? ex_at(p, base + j) : ninf;
+      if (m == m && (v[k] != v[k] || v[k] > m)) m = v[k];
+    }
+    for (int o = 16; o > 0; o >>= 1) {
+      const %[1]s m2 = __shfl_xor_sync(0xffffffffu, m, o);
+      if (m == m && (m2 != m2 || m2 > m)) m = m2;
+    }
+    if (isinf(m)) m = 0;
+    %[1]s sum = 0;
+#pragma unroll
+    for (int k = 0; k < %[5]d; k++) if (lane + 32 * k < p.n) sum += %[3]s(v[k] - m);
+    for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+    const %[1]s l = m + %[4]s(sum);
+    (void)l;
+#pragma unroll
+    for (int k = 0; k < %[5]d; k++) { const i64 j = lane + 32 * k; if (j < p.n) %[6]s }
+  }
+}
+`, t, blockSize, exp, lg, warpRow/32, write)
+}
+
 func (s softmax) launch(src string, out uint64, ptrs []uint64, sms int) launch {
 	var p params
 	p.ptr(out)
@@ -136,6 +185,10 @@ func (s softmax) launch(src string, out uint64, ptrs []uint64, sms int) launch {
 		p.int(s.outer)
 		p.int(s.n)
 		s.in.pack(&p, ptrs)
+		if s.n <= warpRow && strings.Contains(src, " softmax_warp(") {
+			rows := (s.outer + blockSize/32 - 1) / (blockSize / 32)
+			return launch{src: src, name: "softmax_warp", grid: max(1, min(rows, max(sms, 1)*32)), block: blockSize, params: p}
+		}
 		block := min(blockSize, max(32, (s.n+31)/32*32))
 		return launch{src: src, name: "softmax_rows", grid: max(1, min(s.outer, max(sms, 1)*64)), block: block, params: p}
 	}

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 struct dim3 { unsigned x, y, z; };
+struct alignas(16) float4 { float x, y, z, w; };
 static thread_local dim3 threadIdx, blockIdx;
 static dim3 blockDim, gridDim;
 

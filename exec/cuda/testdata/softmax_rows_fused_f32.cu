@@ -84,3 +84,34 @@ extern "C" __global__ void __launch_bounds__(256) softmax_rows(const P p) {
     for (i64 j = threadIdx.x; j < p.n; j += blockDim.x) y[j * st] = expf(ex_at(p, base + j * st) - m) / sum;
   }
 }
+
+extern "C" __global__ void __launch_bounds__(256) softmax_warp(const P p) {
+  const int lane = threadIdx.x & 31;
+  const i64 warps = ((i64)blockDim.x >> 5) * gridDim.x;
+  const float ninf = -__longlong_as_double(0x7ff0000000000000ll);
+  for (i64 r = ((i64)blockIdx.x * blockDim.x + threadIdx.x) >> 5; r < p.rows; r += warps) {
+    const i64 base = r * p.n;
+    float* y = p.out + base;
+    float v[32];
+    float m = ninf;
+#pragma unroll
+    for (int k = 0; k < 32; k++) {
+      const i64 j = lane + 32 * k;
+      v[k] = j < p.n ? ex_at(p, base + j) : ninf;
+      if (m == m && (v[k] != v[k] || v[k] > m)) m = v[k];
+    }
+    for (int o = 16; o > 0; o >>= 1) {
+      const float m2 = __shfl_xor_sync(0xffffffffu, m, o);
+      if (m == m && (m2 != m2 || m2 > m)) m = m2;
+    }
+    if (isinf(m)) m = 0;
+    float sum = 0;
+#pragma unroll
+    for (int k = 0; k < 32; k++) if (lane + 32 * k < p.n) sum += expf(v[k] - m);
+    for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+    const float l = m + logf(sum);
+    (void)l;
+#pragma unroll
+    for (int k = 0; k < 32; k++) { const i64 j = lane + 32 * k; if (j < p.n) y[j] = expf(v[k] - m) / sum; }
+  }
+}
