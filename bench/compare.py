@@ -46,12 +46,14 @@ WORKLOADS = [
     ("row softmax 4096×4096 f32", "BenchmarkRowSoftmax", "row_softmax_ms", "BenchmarkGorgoniaRowSoftmax"),
     ("MLP step 256×784→512→10 f32 (fwd + bwd + SGD)", "BenchmarkMLPStep", "mlp_step_ms",
      "BenchmarkGorgoniaMLPStep"),
+    ("same MLP step as a Call, weights donated (exec.Donate: updated in place)", "BenchmarkMLPStepCall/donated",
+     "mlp_step_ms", "— (same as above)"),
     ("sgemm 512", "BenchmarkGEMM/dispatch/n=512", "sgemm_512_ms", "— (not run)"),
     ("sgemm 1024", "BenchmarkGEMM/dispatch/n=1024", "sgemm_1024_ms", "BenchmarkGorgoniaGEMM"),
     ("sgemm 2048", "BenchmarkGEMM/dispatch/n=2048", "sgemm_2048_ms", "— (not run)"),
 ]
 
-LOOM_PATTERN = "^Benchmark(BatchedSolve|MeanOfProducts|Attention|ExpAffine|RowSoftmax|MLPStep|GEMM)$"
+LOOM_PATTERN = "^Benchmark(BatchedSolve|MeanOfProducts|Attention|ExpAffine|RowSoftmax|MLPStep|MLPStepCall|GEMM)$"
 GORGONIA_PATTERN = "^BenchmarkGorgonia"
 
 

@@ -26,7 +26,37 @@ type Value struct {
 	mu    sync.Mutex
 	users int  // Calls and Denses reading it now
 	gone  bool // donated to a Call (Donate): its memory is that Call's
+	freed bool // released by Free
 }
+
+// Free releases the value's memory now — on a GPU, back to the device's
+// pool — instead of when the garbage collector finds the Value unreachable
+// (JAX's delete()). Device memory is invisible to Go's collector, so a loop
+// that replaces large device values should Free (or donate) the old ones.
+// A freed value cannot be read or fed again; freeing a value a Call or
+// Dense is reading now is an error, and freeing it twice does nothing.
+func (v *Value) Free() error {
+	if v == nil {
+		return errors.New("exec: Value.Free: nil value")
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	switch {
+	case v.users > 0:
+		return errors.New("exec: Value.Free: a Call or Dense is reading the value now")
+	case v.freed || v.gone:
+		return nil
+	}
+	v.freed = true
+	if v.d != nil {
+		v.d.Free()
+	}
+	v.d, v.t = nil, nil
+	return nil
+}
+
+// errFreed says that what (a value, an input) was released by Free.
+func errFreed(what string) error { return fmt.Errorf("%s was freed (Value.Free)", what) }
 
 // Put copies t to the program's backend once.
 func (p *Program) Put(t *tensor.Dense) (*Value, error) {
@@ -113,6 +143,10 @@ func (v *Value) Dense() (*tensor.Dense, error) {
 		v.mu.Unlock()
 		return nil, errDonated("exec: Value.Dense: the value")
 	}
+	if v.freed {
+		v.mu.Unlock()
+		return nil, errFreed("exec: Value.Dense: the value")
+	}
 	v.users++
 	v.mu.Unlock()
 	defer func() {
@@ -172,12 +206,14 @@ func (p *Program) checkValues(feeds map[string]*Value) ([]string, error) {
 		}
 		v.mu.Lock()
 		dt, shape, live := v.meta()
-		gone := v.gone
+		gone, freed := v.gone, v.freed
 		v.mu.Unlock()
 		want := in.Type()
 		switch {
 		case gone:
 			return nil, errDonated(fmt.Sprintf("exec: Call: input %q: the value", name))
+		case freed:
+			return nil, errFreed(fmt.Sprintf("exec: Call: input %q: the value", name))
 		case !live:
 			return nil, fmt.Errorf("exec: Call: input %q is an empty Value (make Values with Put or Call)", name)
 		case dt != want.DType:
@@ -211,6 +247,8 @@ func (p *Program) claim(feeds map[string]*Value, names []string) error {
 		switch {
 		case v.gone:
 			err = errDonated(fmt.Sprintf("exec: Call: input %q: the value", name))
+		case v.freed:
+			err = errFreed(fmt.Sprintf("exec: Call: input %q: the value", name))
 		case donate && v.users > 0:
 			err = fmt.Errorf("exec: Call: input %q is donated, but its Value is being read by another Call or Dense at the same time", name)
 		case donate:
