@@ -51,12 +51,11 @@ func (a *Axis) String() string { return fmt.Sprintf("%s=%d", a.name, a.size) }
 // Value is the loop index as an int64 scalar mapped over a (DumPy's i as a
 // value). It is legal only inside a loop over a whose size is known.
 func (a *Axis) Value() *Node {
-	site := callSite()
 	if a == nil {
-		return (*Graph)(nil).fail(site, "Value", "nil axis")
+		return (*Graph)(nil).fail(callSite(), "Value", "nil axis")
 	}
 	g := a.g
-	site = g.siteOr(site)
+	site := g.here()
 	if a.active == nil {
 		return g.fail(site, "Value", "axis %s is not looped over here: call %s.Value() inside vmap.For(%s).Do", a.name, a.name, a.name)
 	}

@@ -79,7 +79,7 @@ func (o *Unselect) Batch(in []*Node, bdim []int) (*Node, int, error) {
 	}
 	sels := slices.Insert(slices.Clone(o.Sels), pos, Sel{Keep: true})
 	shape := slices.Insert(slices.Clone(o.Shape), pos, size)
-	return batched(apply(in[0].g.siteOr(callSite()), &Unselect{Sels: sels, Shape: shape}, in), pos)
+	return batched(apply(in[0].g.here(), &Unselect{Sels: sels, Shape: shape}, in), pos)
 }
 
 // VJP: the cotangent of the placed value is its selection.

@@ -121,9 +121,12 @@ func (g *Graph) newTop(op Op, in []*Node, t Type, site string) *Node {
 // threads values from enclosing scopes into the loop being traced, and runs
 // the op's shape rule. Errors poison the result and are kept on the graph.
 func Apply(op Op, in ...*Node) *Node {
-	return apply(callSite(), op, in)
+	return apply("", op, in)
 }
 
+// apply builds op on in at site; "" means where the node is built now
+// (Graph.here), found only when needed: walking the stack for every node a
+// rewrite builds was half of compiling a gradient.
 func apply(site string, op Op, in []*Node) *Node {
 	var g *Graph
 	for _, x := range in {
@@ -133,10 +136,10 @@ func apply(site string, op Op, in []*Node) *Node {
 		}
 	}
 	if g == nil {
-		return (*Graph)(nil).fail(site, op.Name(), "no inputs from a graph")
+		return (*Graph)(nil).fail(callSite(), op.Name(), "no inputs from a graph")
 	}
-	if g.site != "" {
-		site = g.site
+	if g.site != "" || site == "" {
+		site = g.here()
 	}
 	for k, x := range in {
 		if x == nil {

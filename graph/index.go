@@ -151,15 +151,14 @@ func (e *IndexError) Error() string {
 // loop axis, All keeps it, an int drops it, a Span slices it, and an int64
 // scalar *Node gathers along it. Kept dims stay in their order.
 func (x *Node) At(index ...any) *Node {
-	site := callSite()
 	if x == nil {
-		return (*Graph)(nil).fail(site, "At", "nil value")
+		return (*Graph)(nil).fail(callSite(), "At", "nil value")
 	}
+	g := x.g
+	site := g.here()
 	if x.err != nil {
 		return &Node{g: x.g, err: x.err, site: site}
 	}
-	g := x.g
-	site = g.siteOr(site)
 	if x.scope != nil && x.scope.closed {
 		_, err := g.bring(x, g.current())
 		return g.fail(site, "At", "%v", err)

@@ -121,7 +121,7 @@ func (o *Scatter) Batch(in []*Node, bdim []int) (*Node, int, error) {
 	default:
 		return nil, 0, ErrNoBatchRule
 	}
-	return batched(apply(v.g.siteOr(callSite()), op, in), xb)
+	return batched(apply(v.g.here(), op, in), xb)
 }
 
 // VJP: the cotangent of the scattered value is the take of the cotangent.
@@ -139,7 +139,7 @@ func Shared(x *Node) *Node {
 	}
 	v, err := x.g.bring(x, x.g.current())
 	if err != nil {
-		return x.g.fail(x.g.siteOr(callSite()), "Shared", "%v", err)
+		return x.g.fail(x.g.here(), "Shared", "%v", err)
 	}
 	return v
 }

@@ -19,7 +19,7 @@ func (o *Select) Batch(in []*Node, bdim []int) (*Node, int, error) {
 			out--
 		}
 	}
-	return batched(apply(in[0].g.siteOr(callSite()), &Select{Sels: sels}, in[:1]), out)
+	return batched(apply(in[0].g.here(), &Select{Sels: sels}, in[:1]), out)
 }
 
 // Batch: a shared index gathers along the shifted dim; a batched index over
@@ -39,24 +39,27 @@ func (o *Gather) Batch(in []*Node, bdim []int) (*Node, int, error) {
 		if bx > dim {
 			out--
 		}
-		return batched(apply(g.siteOr(callSite()), &Gather{Dim: dim}, []*Node{x, i}), out)
+		return batched(apply(g.here(), &Gather{Dim: dim}, []*Node{x, i}), out)
 	case bx < 0:
-		return batched(apply(g.siteOr(callSite()), &TakeOp{Dim: dim}, []*Node{x, i}), dim+bi)
+		return batched(apply(g.here(), &TakeOp{Dim: dim}, []*Node{x, i}), dim+bi)
 	case bi == 0:
 		out := bx
 		if bx > dim {
 			out--
 		}
-		return batched(apply(g.siteOr(callSite()), &TakeOp{Dim: dim, Pairs: []int{bx}}, []*Node{x, i}), out)
+		return batched(apply(g.here(), &TakeOp{Dim: dim, Pairs: []int{bx}}, []*Node{x, i}), out)
 	}
 	return nil, 0, ErrNoBatchRule
 }
 
-func (g *Graph) siteOr(s string) string {
+// here is the site a node built now is attributed to: the rewrite's
+// (WithSite) while one runs, else the user's call site — walked from the
+// stack only then, since rewrites build many nodes.
+func (g *Graph) here() string {
 	if g != nil && g.site != "" {
 		return g.site
 	}
-	return s
+	return callSite()
 }
 
 func batched(n *Node, bd int) (*Node, int, error) {
@@ -192,7 +195,7 @@ func (o *TakeOp) Batch(in []*Node, bdim []int) (*Node, int, error) {
 	for k, d := range o.Pairs {
 		pairs[k] = shift(d)
 	}
-	site := x.g.siteOr(callSite())
+	site := x.g.here()
 	// Where x's batch dim lands in the output: before or after the I dims.
 	ni := i.Rank() - p
 	if bi >= 0 {
