@@ -160,19 +160,8 @@ func copies(n *graph.Node) ([]strideCopy, error) {
 		}
 		return []strideCopy{c}, nil
 	case *graph.Select:
-		ist := dense.Strides(in[0].Shape())
 		c := strideCopy{esize: es, shape: out, ds: ost}
-		for k, s := range op.Sels {
-			switch {
-			case s.Keep:
-				c.ss = append(c.ss, ist[k])
-			case s.Drop:
-				c.soff += s.I * ist[k]
-			default:
-				c.ss = append(c.ss, s.S.Step*ist[k])
-				c.soff += s.S.Lo * ist[k]
-			}
-		}
+		c.ss, c.soff = selected(op.Sels, dense.Strides(in[0].Shape()))
 		return []strideCopy{c}, nil
 	case *nodes.ConcatOp:
 		var cs []strideCopy
@@ -193,6 +182,24 @@ func copies(n *graph.Node) ([]strideCopy, error) {
 		return cs, nil
 	}
 	return nil, fmt.Errorf("not a layout op")
+}
+
+// selected is where the elements sels keep lie in a value of strides st:
+// the stride of each kept dim, and the offset of the first (Select reads
+// them so, Unselect writes them so).
+func selected(sels []graph.Sel, st []int) (strides []int, off int) {
+	for k, s := range sels {
+		switch {
+		case s.Keep:
+			strides = append(strides, st[k])
+		case s.Drop:
+			off += s.I * st[k]
+		default:
+			strides = append(strides, s.S.Step*st[k])
+			off += s.S.Lo * st[k]
+		}
+	}
+	return strides, off
 }
 
 // copyStep is a layout change: one strided copy per operand.

@@ -155,19 +155,8 @@ func unselectStep(n *graph.Node, op *graph.Unselect) (*step, error) {
 		return nil, noKernel(n, fmt.Sprintf("dtype %v", x.DType()))
 	}
 	xs := x.Shape()
-	ost := dense.Strides(n.Shape())
 	c := strideCopy{esize: elemBytes(x.DType()), shape: xs, ss: dense.Strides(xs)}
-	for k, s := range op.Sels {
-		switch {
-		case s.Keep:
-			c.ds = append(c.ds, ost[k])
-		case s.Drop:
-			c.doff += s.I * ost[k]
-		default:
-			c.ds = append(c.ds, s.S.Step*ost[k])
-			c.doff += s.S.Lo * ost[k]
-		}
-	}
+	c.ds, c.doff = selected(op.Sels, dense.Strides(n.Shape()))
 	if len(c.ds) != len(xs) {
 		return nil, noKernel(n, fmt.Sprintf("selection %v does not match %v", op.Sels, xs))
 	}
