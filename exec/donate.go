@@ -45,25 +45,17 @@ func (p *Program) setDonated(names []string) error {
 	if len(names) == 0 {
 		return nil
 	}
-	byName := map[string]*graph.Node{}
-	var all []string
-	for _, in := range p.inputs {
-		l := in.Op().(*graph.Input).Label
-		byName[l] = in
-		all = append(all, l)
-	}
 	p.donated, p.donates = map[*graph.Node]bool{}, map[string]bool{}
 	var unknown []string
 	for _, name := range names {
-		if in := byName[name]; in != nil {
+		if in := p.byName[name]; in != nil {
 			p.donated[in], p.donates[name] = true, true
 		} else if q := fmt.Sprintf("%q", name); !slices.Contains(unknown, q) {
 			unknown = append(unknown, q)
 		}
 	}
 	if len(unknown) > 0 {
-		sort.Strings(all)
-		return fmt.Errorf("exec: Compile: Donate: no input named %s (the graph's inputs are: %s)", strings.Join(unknown, ", "), strings.Join(all, ", "))
+		return fmt.Errorf("exec: Compile: Donate: no input named %s (the graph's inputs are: %s)", strings.Join(unknown, ", "), strings.Join(slices.Sorted(slices.Values(p.names)), ", "))
 	}
 	return nil
 }

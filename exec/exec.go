@@ -77,6 +77,8 @@ type Program struct {
 	outs    []*graph.Node
 	order   []*graph.Node // top-level nodes needed, in topological order
 	inputs  []*graph.Node // every input the graph declares, by name
+	byName  map[string]*graph.Node
+	names   []string // the inputs' names, in declaration order (for errors)
 	needed  map[*graph.Node]bool
 	backend Backend
 	origins *origins
@@ -124,7 +126,12 @@ func Compile(outputs []*graph.Node, opts ...Option) (*Program, error) {
 			return nil, fmt.Errorf("exec: Compile: output %d (built at %s) is a value inside a loop body; return it from the loop's Do and use the loop's result", k, o.Site())
 		}
 	}
-	p := &Program{outs: append([]*graph.Node(nil), outputs...), backend: cfg.backend, inputs: g.Inputs()}
+	p := &Program{outs: append([]*graph.Node(nil), outputs...), backend: cfg.backend, inputs: g.Inputs(), byName: map[string]*graph.Node{}}
+	for _, in := range p.inputs {
+		name := in.Op().(*graph.Input).Label
+		p.byName[name] = in
+		p.names = append(p.names, name)
+	}
 	p.src = p.outs
 	if err := p.setDonated(cfg.donate); err != nil {
 		return nil, err

@@ -55,22 +55,15 @@ func (p *Program) Run(feeds map[string]*tensor.Dense) ([]*tensor.Dense, error) {
 
 // bind validates feeds against the graph's inputs.
 func (p *Program) bind(feeds map[string]*tensor.Dense) (map[*graph.Node]*tensor.Dense, error) {
-	byName := map[string]*graph.Node{}
-	var names []string
-	for _, in := range p.inputs {
-		name := in.Op().(*graph.Input).Label
-		byName[name] = in
-		names = append(names, name)
-	}
 	var unknown []string
 	for name := range feeds {
-		if byName[name] == nil {
+		if p.byName[name] == nil {
 			unknown = append(unknown, name)
 		}
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return nil, fmt.Errorf("exec: Run: unknown input %q (the graph's inputs are: %s)", unknown[0], strings.Join(names, ", "))
+		return nil, fmt.Errorf("exec: Run: unknown input %q (the graph's inputs are: %s)", unknown[0], strings.Join(p.names, ", "))
 	}
 	env := map[*graph.Node]*tensor.Dense{}
 	for _, in := range p.inputs {

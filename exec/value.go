@@ -175,16 +175,10 @@ func errDonated(what string) error {
 // fed names, sorted.
 func (p *Program) checkValues(feeds map[string]*Value) ([]string, error) {
 	names := slices.Sorted(maps.Keys(feeds))
-	byName := map[string]*graph.Node{}
-	var all []string
-	for _, in := range p.inputs {
-		l := in.Op().(*graph.Input).Label
-		byName[l] = in
-		all = append(all, l)
-	}
+	byName := p.byName
 	for _, name := range names {
 		if byName[name] == nil {
-			return nil, fmt.Errorf("exec: Call: unknown input %q (the graph's inputs are: %s)", name, strings.Join(all, ", "))
+			return nil, fmt.Errorf("exec: Call: unknown input %q (the graph's inputs are: %s)", name, strings.Join(p.names, ", "))
 		}
 	}
 	fedAs := map[*Value]string{}
