@@ -52,8 +52,9 @@ func (o *Adam) params() (b1, b2, eps float64) {
 	return b1, b2, eps
 }
 
-// Step applies one update to params in place.
-func (o *Adam) Step(params, grads []*tensor.Dense) error {
+// check validates the hyperparameters (for Step and Graph alike) and
+// returns the optimiser's name, "Adam" or "AdamW".
+func (o *Adam) check() (string, error) {
 	op := "Adam"
 	if o.Decoupled {
 		op = "AdamW"
@@ -64,11 +65,20 @@ func (o *Adam) Step(params, grads []*tensor.Dense) error {
 		v    float64
 	}{{"LR", o.LR}, {"Eps", eps}, {"WeightDecay", o.WeightDecay}, {"Beta1", b1}, {"Beta2", b2}} {
 		if err := hyper(op, h.name, h.v); err != nil {
-			return err
+			return op, err
 		}
 	}
 	if b1 >= 1 || b2 >= 1 {
-		return fmt.Errorf("train: %s: Beta1 = %v, Beta2 = %v; both must be < 1", op, b1, b2)
+		return op, fmt.Errorf("train: %s: Beta1 = %v, Beta2 = %v; both must be < 1", op, b1, b2)
+	}
+	return op, nil
+}
+
+// Step applies one update to params in place.
+func (o *Adam) Step(params, grads []*tensor.Dense) error {
+	op, err := o.check()
+	if err != nil {
+		return err
 	}
 	if err := state(op, &o.slots, params, grads); err != nil {
 		return err

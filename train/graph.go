@@ -232,16 +232,8 @@ func (o *SGD) Graph(params, grads []*graph.Node, opts ...GraphOption) (*Update, 
 	if o == nil {
 		return nil, fmt.Errorf("train: SGD.Graph: nil *SGD")
 	}
-	for _, h := range []struct {
-		name string
-		v    float64
-	}{{"LR", o.LR}, {"Momentum", o.Momentum}, {"WeightDecay", o.WeightDecay}} {
-		if err := hyper("SGD", h.name, h.v); err != nil {
-			return nil, err
-		}
-	}
-	if o.Nesterov && o.Momentum == 0 {
-		return nil, errNesterov
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	b, c, err := newBuilder("SGD", "sgd", params, grads, opts)
 	if err != nil {
@@ -292,22 +284,12 @@ func (o *Adam) Graph(params, grads []*graph.Node, opts ...GraphOption) (*Update,
 	if o == nil {
 		return nil, fmt.Errorf("train: Adam.Graph: nil *Adam")
 	}
-	op, prefix := "Adam", "adam"
-	if o.Decoupled {
-		op, prefix = "AdamW", "adamw"
+	op, err := o.check()
+	if err != nil {
+		return nil, err
 	}
+	prefix := strings.ToLower(op)
 	b1, b2, eps := o.params()
-	for _, h := range []struct {
-		name string
-		v    float64
-	}{{"LR", o.LR}, {"Eps", eps}, {"WeightDecay", o.WeightDecay}, {"Beta1", b1}, {"Beta2", b2}} {
-		if err := hyper(op, h.name, h.v); err != nil {
-			return nil, err
-		}
-	}
-	if b1 >= 1 || b2 >= 1 {
-		return nil, fmt.Errorf("train: %s: Beta1 = %v, Beta2 = %v; both must be < 1", op, b1, b2)
-	}
 	b, c, err := newBuilder(op, prefix, params, grads, opts)
 	if err != nil {
 		return nil, err

@@ -28,8 +28,8 @@ func NewSGD(lr, momentum float64) *SGD { return &SGD{LR: lr, Momentum: momentum}
 // Reset drops the momentum buffers, as for a fresh optimiser.
 func (o *SGD) Reset() { o.slots = nil }
 
-// Step applies one update to params in place.
-func (o *SGD) Step(params, grads []*tensor.Dense) error {
+// check validates the hyperparameters (for Step and Graph alike).
+func (o *SGD) check() error {
 	for _, h := range []struct {
 		name string
 		v    float64
@@ -40,6 +40,14 @@ func (o *SGD) Step(params, grads []*tensor.Dense) error {
 	}
 	if o.Nesterov && o.Momentum == 0 {
 		return errNesterov
+	}
+	return nil
+}
+
+// Step applies one update to params in place.
+func (o *SGD) Step(params, grads []*tensor.Dense) error {
+	if err := o.check(); err != nil {
+		return err
 	}
 	if err := state("SGD", &o.slots, params, grads); err != nil {
 		return err
