@@ -13,7 +13,6 @@ import (
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/nodes"
-	"github.com/loomtensor/loom/optimize"
 	"github.com/loomtensor/loom/train"
 	"github.com/loomtensor/loom/vmap"
 )
@@ -63,12 +62,7 @@ func newDonateStep(t *testing.T, adam bool) *donateStep {
 	for _, n := range g.Inputs() {
 		s.inputs[n.Op().(*graph.Input).Label] = n
 	}
-	g.Lock()
-	s.outs, err = optimize.Run(append([]*graph.Node{loss}, s.u.Outputs()...), optimize.Options{})
-	g.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.outs = optimized(t, append([]*graph.Node{loss}, s.u.Outputs()...)...)
 	s.order = graph.Needed(s.outs)
 	return s
 }

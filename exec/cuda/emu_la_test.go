@@ -14,7 +14,6 @@ import (
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/nodes"
-	"github.com/loomtensor/loom/optimize"
 	"github.com/loomtensor/loom/vmap"
 )
 
@@ -284,12 +283,7 @@ func TestLUSolveSharesFactors(t *testing.T) {
 	b := g.Input("b", tensor.Float32, 3, 4, 20)
 	i, j := g.Axis("i", 0), g.Axis("j", 0)
 	y := vmap.For(i, j).Do(func() *graph.Node { return nodes.Solve(A.At(i, graph.All, graph.All), b.At(i, j, graph.All)) })
-	g.Lock()
-	outs, err := optimize.Run([]*graph.Node{y}, optimize.Options{})
-	g.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
+	outs := optimized(t, y)
 	p, err := newPlan(graph.Needed(outs), outs, false)
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/nodes"
-	"github.com/loomtensor/loom/optimize"
 	"github.com/loomtensor/loom/vmap"
 )
 
@@ -245,12 +244,7 @@ func TestEmuConcurrentRuns(t *testing.T) {
 	x := g.Input("x", tensor.Float32, 3, 40)
 	row := g.Axis("row", 0)
 	y := vmap.For(row).Do(func() *graph.Node { return nodes.Softmax(nodes.Scale(x.At(row, graph.All), 3)) })
-	g.Lock()
-	outs, err := optimize.Run([]*graph.Node{y}, optimize.Options{})
-	g.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
+	outs := optimized(t, y)
 	order := graph.Needed(outs)
 	h := rnd(rand.New(rand.NewSource(4)), tensor.Float32, 3, 40)
 	res := make([][]float32, 4)

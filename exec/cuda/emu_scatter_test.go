@@ -13,7 +13,6 @@ import (
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/nodes"
-	"github.com/loomtensor/loom/optimize"
 	"github.com/loomtensor/loom/vmap"
 )
 
@@ -185,12 +184,7 @@ func TestEmuEmbeddingGrad(t *testing.T) {
 		if err := g.Err(); err != nil {
 			t.Fatal(err)
 		}
-		g.Lock()
-		lowered, err := optimize.Run([]*graph.Node{grad}, optimize.Options{})
-		g.Unlock()
-		if err != nil {
-			t.Fatal(err)
-		}
+		lowered := optimized(t, grad)
 		scatters := 0
 		for _, n := range graph.Needed(lowered) {
 			if _, ok := n.Op().(*graph.Scatter); ok {

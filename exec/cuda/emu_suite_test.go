@@ -58,6 +58,19 @@ func runner(e *engine, hostOps map[string]bool, mu *sync.Mutex) optest.Runner {
 	}
 }
 
+// optimized is outs through the optimizer, as exec.Compile runs it.
+func optimized(t testing.TB, outs ...*graph.Node) []*graph.Node {
+	t.Helper()
+	g := outs[0].Graph()
+	g.Lock()
+	lowered, err := optimize.Run(outs, optimize.Options{})
+	g.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lowered
+}
+
 func refRunner(outs []*graph.Node, feeds map[string]*tensor.Dense) ([]*tensor.Dense, error) {
 	g := outs[0].Graph()
 	env := map[*graph.Node]*tensor.Dense{}

@@ -14,7 +14,6 @@ import (
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/nn"
 	"github.com/loomtensor/loom/nodes"
-	"github.com/loomtensor/loom/optimize"
 	"github.com/loomtensor/loom/vmap"
 )
 
@@ -70,12 +69,7 @@ func TestEmuTransformerGrad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.Lock()
-	lowered, err := optimize.Run(outs, optimize.Options{})
-	g.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
+	lowered := optimized(t, outs...)
 	order := graph.Needed(lowered)
 	ops := map[string]int{}
 	for _, n := range order {

@@ -12,7 +12,6 @@ import (
 	"github.com/loomtensor/loom/examples/attention/mha"
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/nodes"
-	"github.com/loomtensor/loom/optimize"
 )
 
 func TestLiterals(t *testing.T) {
@@ -153,12 +152,7 @@ func TestAttentionPlansOnDevice(t *testing.T) {
 	xs := g.Input("x", tensor.Float32, B, S, D)
 	w := func(name string, d ...int) *graph.Node { return g.Input(name, tensor.Float32, d...) }
 	y := mha.Batched(xs, w("wq", H, D, D/H), w("wk", H, D, D/H), w("wv", H, D, D/H), w("wo", H, D/H, D/H))
-	g.Lock()
-	outs, err := optimize.Run([]*graph.Node{y}, optimize.Options{})
-	g.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
+	outs := optimized(t, y)
 	p, err := newPlan(graph.Needed(outs), outs, false)
 	if err != nil {
 		t.Fatal(err)
