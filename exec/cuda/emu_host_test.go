@@ -43,17 +43,7 @@ func TestEmuCustomRunsOnHost(t *testing.T) {
 	top := nodes.Sum(cube(nodes.Tanh(x)))
 	feeds := map[string]*tensor.Dense{"x": rnd(rand.New(rand.NewSource(5)), tensor.Float32, 4, 6)}
 	outs := []*graph.Node{looped, top}
-	want, err := refRunner(outs, feeds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := run(outs, feeds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k := range outs {
-		near(t, "custom", got[k], want[k], 1e-5)
-	}
+	matches(t, "custom", run, outs, feeds, 1e-5)
 	var names []string
 	for h := range host {
 		names = append(names, h)

@@ -85,15 +85,7 @@ func TestEmuLinalg(t *testing.T) {
 	r := rand.New(rand.NewSource(7))
 	check := func(t *testing.T, y *graph.Node, feeds map[string]*tensor.Dense, rel float64) {
 		t.Helper()
-		want, err := refRunner([]*graph.Node{y}, feeds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := run([]*graph.Node{y}, feeds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		near(t, "result", got[0], want[0], rel)
+		matches(t, "result", run, []*graph.Node{y}, feeds, rel)
 	}
 	batches := [][]int{nil, {3}, {2, 3}}
 	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {

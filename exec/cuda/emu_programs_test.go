@@ -13,6 +13,7 @@ import (
 	"github.com/loomtensor/loom/examples/attention/mha"
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
+	"github.com/loomtensor/loom/internal/optest"
 	"github.com/loomtensor/loom/nodes"
 	"github.com/loomtensor/loom/vmap"
 )
@@ -42,6 +43,23 @@ func near(t *testing.T, what string, got, want *tensor.Dense, rel float64) {
 	}
 }
 
+// matches fails unless run computes outs as the reference interpreter
+// does, to rel·max(1, |want|).
+func matches(t *testing.T, what string, run optest.Runner, outs []*graph.Node, feeds map[string]*tensor.Dense, rel float64) {
+	t.Helper()
+	want, err := refRunner(outs, feeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := run(outs, feeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range outs {
+		near(t, what, got[k], want[k], rel)
+	}
+}
+
 func equalShapes(a, b []int) bool {
 	if len(a) != len(b) {
 		return false
@@ -67,15 +85,7 @@ func TestEmuPrograms(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	check := func(name string, rel float64, out *graph.Node, feeds map[string]*tensor.Dense) {
 		t.Run(name, func(t *testing.T) {
-			want, err := refRunner([]*graph.Node{out}, feeds)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := run([]*graph.Node{out}, feeds)
-			if err != nil {
-				t.Fatal(err)
-			}
-			near(t, name, got[0], want[0], rel)
+			matches(t, name, run, []*graph.Node{out}, feeds, rel)
 		})
 	}
 	{

@@ -12,6 +12,7 @@ import (
 	"github.com/loomtensor/loom/autodiff"
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
+	"github.com/loomtensor/loom/internal/optest"
 	"github.com/loomtensor/loom/nodes"
 	"github.com/loomtensor/loom/vmap"
 )
@@ -29,12 +30,18 @@ func ids(r *rand.Rand, size int, shape ...int) *tensor.Dense {
 	return dense.FromI64(shape, v)
 }
 
-// devRun optimizes outs and runs them on the emulated device with no host
-// fallback, failing the test if any op would need one.
-func devRun(t *testing.T, e *engine, outs []*graph.Node, feeds map[string]*tensor.Dense) ([]*tensor.Dense, error) {
+// devRunner optimizes programs and runs them on the emulated device with
+// no host fallback, failing where any op would need one.
+func devRunner(t *testing.T, e *engine) optest.Runner {
 	t.Helper()
 	t.Setenv("LOOM_CUDA_HOST", "0")
-	return runner(e, nil, nil)(outs, feeds)
+	return runner(e, nil, nil)
+}
+
+// devRun runs outs once that way.
+func devRun(t *testing.T, e *engine, outs []*graph.Node, feeds map[string]*tensor.Dense) ([]*tensor.Dense, error) {
+	t.Helper()
+	return devRunner(t, e)(outs, feeds)
 }
 
 // Scatter, Unselect and Einsum on the emulated device against the
@@ -52,15 +59,7 @@ func TestEmuScatter(t *testing.T) {
 			if err := out.Graph().Err(); err != nil {
 				t.Fatal(err)
 			}
-			want, err := refRunner([]*graph.Node{out}, feeds)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := devRun(t, e, []*graph.Node{out}, feeds)
-			if err != nil {
-				t.Fatal(err)
-			}
-			near(t, name, got[0], want[0], 0)
+			matches(t, name, devRunner(t, e), []*graph.Node{out}, feeds, 0)
 		})
 	}
 	scatter := func(op *graph.Scatter, dt tensor.Dtype, vs, is []int) {

@@ -46,15 +46,7 @@ func TestEmuVectorKernel(t *testing.T) {
 		s := g.Input("s", tensor.Float32)
 		out := nodes.Add(nodes.Mul(nodes.Exp(x), s), nodes.Tanh(y))
 		feeds := map[string]*tensor.Dense{"x": rnd(r, tensor.Float32, n), "y": rnd(r, tensor.Float32, n), "s": rnd(r, tensor.Float32)}
-		want, err := refRunner([]*graph.Node{out}, feeds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := run([]*graph.Node{out}, feeds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		near(t, "vector kernel", got[0], want[0], 1e-5)
+		matches(t, "vector kernel", run, []*graph.Node{out}, feeds, 1e-5)
 	}
 }
 
@@ -90,15 +82,7 @@ func TestEmuSoftmaxRowKernels(t *testing.T) {
 				}
 				xv = dense.FromF64(dt, []int{5, n}, f)
 				feeds := map[string]*tensor.Dense{"x": xv}
-				want, err := refRunner([]*graph.Node{y}, feeds)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := run([]*graph.Node{y}, feeds)
-				if err != nil {
-					t.Fatal(err)
-				}
-				near(t, fmt.Sprintf("n=%d %v log=%v", n, dt, log), got[0], want[0], 1e-5)
+				matches(t, fmt.Sprintf("n=%d %v log=%v", n, dt, log), run, []*graph.Node{y}, feeds, 1e-5)
 			}
 		}
 	}
