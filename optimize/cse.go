@@ -26,7 +26,7 @@ import (
 // lets the replays merge).
 func cse(outs []*graph.Node) ([]*graph.Node, error) {
 	seen := map[string]*graph.Node{}
-	consts := map[uint64][]*tensor.Dense{}
+	consts := map[uint64][]constEntry{}
 	return rewrite(outs, func(n *graph.Node, in []*graph.Node) *graph.Node {
 		var key strings.Builder
 		switch op := n.Op().(type) {
@@ -51,11 +51,17 @@ func cse(outs []*graph.Node) ([]*graph.Node, error) {
 	})
 }
 
+// constEntry is a constant seen by cse, with its elements' bits.
+type constEntry struct {
+	v    *tensor.Dense
+	bits []uint64
+}
+
 // constKey names a constant's value: its dtype, shape and the hash of its
 // elements' bits, with the index among the distinct values sharing that
 // hash (compared bit for bit, so a collision never merges two values, nor
 // +0 with -0).
-func constKey(v *tensor.Dense, seen map[uint64][]*tensor.Dense) string {
+func constKey(v *tensor.Dense, seen map[uint64][]constEntry) string {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%v %v", v.Dtype(), v.Shape())
 	bits := constBits(v)
@@ -66,11 +72,11 @@ func constKey(v *tensor.Dense, seen map[uint64][]*tensor.Dense) string {
 	}
 	sum := h.Sum64()
 	for k, w := range seen[sum] {
-		if w == v || w.Dtype() == v.Dtype() && slices.Equal(w.Shape(), v.Shape()) && slices.Equal(constBits(w), bits) {
+		if w.v == v || w.v.Dtype() == v.Dtype() && slices.Equal(w.v.Shape(), v.Shape()) && slices.Equal(w.bits, bits) {
 			return fmt.Sprintf("%x/%d", sum, k)
 		}
 	}
-	seen[sum] = append(seen[sum], v)
+	seen[sum] = append(seen[sum], constEntry{v, bits})
 	return fmt.Sprintf("%x/%d", sum, len(seen[sum])-1)
 }
 
