@@ -9,7 +9,6 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/loomtensor/loom/exec/cpu"
-	"github.com/loomtensor/loom/exec/cuda"
 	"github.com/loomtensor/loom/graph"
 )
 
@@ -135,10 +134,7 @@ func (p *Program) runBackend(env map[*graph.Node]*tensor.Dense, donate map[*grap
 // donorOf is the donated input whose memory the backend writes n into, or
 // nil.
 func (p *Program) donorOf(n *graph.Node) *graph.Node {
-	switch b := p.backend.(type) {
-	case *cpu.Compiled:
-		return b.Plan().DonorOf(n)
-	case *cuda.Backend:
+	if b, ok := p.backend.(planned); ok {
 		return b.DonorOf(n)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/loomtensor/loom/exec/memplan"
 	"github.com/loomtensor/loom/graph"
 	"github.com/loomtensor/loom/internal/dense"
 	"github.com/loomtensor/loom/internal/parallel"
@@ -79,6 +80,12 @@ func (*Compiled) Name() string { return "cpu" }
 
 // Plan is the program's memory plan.
 func (p *Compiled) Plan() *Plan { return p.plan }
+
+// MemoryPlan is the buffer plan the program runs (exec/memplan).
+func (p *Compiled) MemoryPlan() *memplan.Plan { return p.plan.Plan }
+
+// DonorOf is the donated input whose memory n is written into, or nil.
+func (p *Compiled) DonorOf(n *graph.Node) *graph.Node { return p.plan.DonorOf(n) }
 
 // Run evaluates the compiled program (any other order runs as Backend's).
 // It writes over no feed.
